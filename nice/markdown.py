@@ -1,0 +1,77 @@
+"""Markdown with math, rendered on the server and sanitized.
+
+Summaries and descriptions are written by presenters and organizers, so
+the output is untrusted until nh3 has cleaned it. Math ($…$ and $$…$$)
+becomes MathML here, so no JavaScript is needed to read it.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+MATHML_TAGS = frozenset(
+    {
+        "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
+        "mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+        "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
+        "mmultiscripts", "mprescripts", "none",
+    }
+)
+# Presentation attributes only: no href, no event handlers, no style.
+MATHML_ATTRIBUTES = frozenset(
+    {
+        "display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace",
+        "accent", "accentunder", "movablelimits", "largeop", "symmetric", "minsize",
+        "maxsize", "displaystyle", "scriptlevel", "columnalign", "rowalign", "columnspacing",
+        "rowspacing", "columnlines", "rowlines", "frame", "linethickness", "notation",
+        "width", "height", "depth", "encoding",
+    }
+)
+
+ALLOWED_TAGS = nh3.ALLOWED_TAGS | MATHML_TAGS
+ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
+}
+ALLOWED_ATTRIBUTES["math"] |= {"xmlns"}
+
+
+def _render_math(latex: str, options: dict) -> str:
+    display = "block" if options.get("display_mode") else "inline"
+    try:
+        return latex_to_mathml(latex, display=display)
+    except Exception:  # latex2mathml raises many kinds on bad input; show the source instead.
+        return f"<code>{html.escape(latex)}</code>"
+
+
+_parser = (
+    MarkdownIt("commonmark", {"html": False, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .use(dollarmath_plugin, renderer=_render_math, allow_space=False, allow_digits=False)
+)
+
+
+def sanitize(unsafe_html: str) -> str:
+    return nh3.clean(
+        unsafe_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        allowed_classes={"span": {"math", "inline"}, "div": {"math", "block"}},
+    )
+
+
+@functools.lru_cache(maxsize=2048)
+def render_markdown(text: str) -> SafeString:
+    """Markdown (with $…$ / $$…$$ math) to sanitized HTML, safe to put in a page."""
+    if not text:
+        return mark_safe("")
+    return mark_safe(sanitize(_parser.render(text)))

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from papers.identifiers import normalize_arxiv_id, normalize_doi
+
+
+class Paper(models.Model):
+    """A paper in the group's library; one paper can be presented in many talks."""
+
+    title = models.CharField(_("title"), max_length=500)
+    # One author per line: keeps names searchable as text on every backend
+    # (a JSON list would store Chinese names as \u escapes on SQLite).
+    authors = models.TextField(_("authors"), blank=True, help_text=_("One author per line."))
+    venue = models.CharField(_("venue"), max_length=100, blank=True, help_text=_("e.g. ICLR 2025"))
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    arxiv_id = models.CharField(
+        _("arXiv id"),
+        max_length=40,
+        blank=True,
+        help_text=_("An id such as 2401.12345 or an arXiv link; the version is dropped."),
+    )
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    url = models.URLField(_("paper link"), max_length=500, blank=True)
+    code_url = models.URLField(_("code link"), max_length=500, blank=True)
+    project_url = models.URLField(_("project page"), max_length=500, blank=True)
+    abstract = models.TextField(_("abstract"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "title"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"], condition=~Q(arxiv_id=""), name="paper_unique_arxiv_id"
+            ),
+            models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="paper_unique_doi"),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2200),
+                name="paper_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.arxiv_id:
+            try:
+                self.arxiv_id = normalize_arxiv_id(self.arxiv_id)
+            except ValueError:
+                errors["arxiv_id"] = _("Enter an arXiv id such as 2401.12345 or an arXiv link.")
+        if self.doi:
+            try:
+                self.doi = normalize_doi(self.doi)
+            except ValueError:
+                errors["doi"] = _("Enter a DOI such as 10.1145/3292500 or a doi.org link.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        # Code paths that skip full_clean() (importers, shells) still store
+        # the one normal spelling; an invalid id raises instead of being kept.
+        if self.arxiv_id:
+            self.arxiv_id = normalize_arxiv_id(self.arxiv_id)
+        if self.doi:
+            self.doi = normalize_doi(self.doi)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", args=[self.pk])
+
+    @property
+    def author_list(self) -> list[str]:
+        return [name.strip() for name in self.authors.splitlines() if name.strip()]
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def link(self) -> str:
+        """The best link to read the paper: the given one, else arXiv, else the DOI."""
+        return self.url or self.arxiv_url or self.doi_url

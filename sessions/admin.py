@@ -1,0 +1,95 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from sessions.models import (
+    Keyword,
+    Person,
+    Series,
+    Session,
+    SessionPresenter,
+    Talk,
+    TalkPresenter,
+)
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "session_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["organizers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_count=Count("sessions"))
+
+    @admin.display(description=_("sessions"), ordering="session_count")
+    def session_count(self, series: Series) -> int:
+        return series.session_count
+
+
+@admin.register(Keyword)
+class KeywordAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "note"]
+    search_fields = ["name", "affiliation", "note"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class SessionPresenterInline(admin.TabularInline):
+    model = SessionPresenter
+    autocomplete_fields = ["person"]
+    extra = 0
+
+
+class TalkInline(admin.StackedInline):
+    model = Talk
+    autocomplete_fields = ["paper"]
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("order", "segment", "tags"),
+        "title",
+        "paper",
+        "summary",
+        ("slides", "slides_url", "recording_url"),
+    ]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "series", "number", "starts_at", "status"]
+    list_filter = ["status", "series", "keywords"]
+    list_select_related = ["series"]
+    search_fields = ["title", "description", "talks__title"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["keywords"]
+    inlines = [SessionPresenterInline, TalkInline]
+    fieldsets = [
+        (None, {"fields": ["series", "number", "title", "status"]}),
+        (_("When and where"), {"fields": ["starts_at", "ends_at", "venue", "live_url"]}),
+        (_("About"), {"fields": ["description", "keywords"]}),
+        (_("Images"), {"fields": ["poster", "qr_image"]}),
+    ]
+
+
+class TalkPresenterInline(admin.TabularInline):
+    model = TalkPresenter
+    autocomplete_fields = ["person"]
+    extra = 1
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    list_display = ["title", "session", "order", "segment"]
+    list_select_related = ["session__series"]
+    list_filter = ["session__series"]
+    search_fields = ["title", "summary", "paper__title"]
+    autocomplete_fields = ["session", "paper"]
+    inlines = [TalkPresenterInline]

@@ -1,0 +1,150 @@
+"""The public, read-only JSON API (contract in sessions/openapi.py).
+
+Plain function views: the API is small and read-only, so a framework
+would add more than it saves. Absent values are null, URLs absolute,
+times in the series' own UTC offset.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from nice.markdown import render_markdown
+from papers.models import Paper
+from sessions.models import PUBLIC_STATUSES, Appearance, Series, Session, Talk
+from sessions.openapi import build_schema
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        data, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _error(detail: str, status: int) -> JsonResponse:
+    return _json({"detail": detail}, status=status)
+
+
+def _absolute(request: HttpRequest, url: str) -> str | None:
+    return request.build_absolute_uri(url) if url else None
+
+
+def person_json(request: HttpRequest, appearance: Appearance) -> dict:
+    return {
+        "name": appearance.person.name,
+        "affiliation": appearance.affiliation or None,
+        "url": _absolute(request, appearance.person.get_absolute_url()),
+    }
+
+
+def paper_json(paper: Paper | None) -> dict | None:
+    if paper is None:
+        return None
+    return {
+        "title": paper.title,
+        "authors": paper.author_list,
+        "venue": paper.venue or None,
+        "year": paper.year,
+        "arxiv_id": paper.arxiv_id or None,
+        "doi": paper.doi or None,
+        "url": paper.link or None,
+        "code_url": paper.code_url or None,
+        "project_url": paper.project_url or None,
+    }
+
+
+def talk_json(request: HttpRequest, talk: Talk) -> dict:
+    return {
+        "order": talk.order,
+        "segment": talk.segment or None,
+        "title": talk.title,
+        "tags": talk.tag_list,
+        "summary_markdown": talk.summary or None,
+        "summary_html": str(render_markdown(talk.summary)) or None,
+        "presenters": [person_json(request, a) for a in talk.appearances],
+        "paper": paper_json(talk.paper),
+    }
+
+
+def session_json(request: HttpRequest, session: Session) -> dict:
+    """Uses the prefetches of Session.objects.with_cards()."""
+    return {
+        "series": session.series.slug,
+        "number": session.number,
+        "title": session.title,
+        "status": session.status,
+        "starts_at": session.local_starts_at.isoformat(),
+        "ends_at": session.local_ends_at.isoformat() if session.ends_at else None,
+        "timezone": session.series.timezone,
+        "keywords": [keyword.name for keyword in session.keywords.all()],
+        "url": _absolute(request, session.get_absolute_url()),
+        "poster_url": _absolute(request, session.poster.url if session.poster else ""),
+        "qr_url": _absolute(request, session.qr_url),
+        "presenters": [person_json(request, a) for a in session.appearances],
+        "talks": [talk_json(request, talk) for talk in session.talks.all()],
+    }
+
+
+@require_GET
+def series_list(request: HttpRequest) -> JsonResponse:
+    series = Series.objects.annotate(
+        session_count=Count("sessions", filter=Q(sessions__status__in=PUBLIC_STATUSES))
+    ).order_by("slug")
+    return _json(
+        [
+            {
+                "slug": s.slug,
+                "name": s.name,
+                "timezone": s.timezone,
+                "session_count": s.session_count,
+            }
+            for s in series
+        ]
+    )
+
+
+@require_GET
+def session_list(request: HttpRequest, slug: str) -> JsonResponse:
+    series = Series.objects.filter(slug=slug).first()
+    if series is None:
+        return _error(f"No series with slug “{slug}”.", 404)
+    page_number = request.GET.get("page", "1")
+    if not page_number.isdigit() or int(page_number) < 1:
+        return _error("page must be a positive integer.", 400)
+    sessions = Session.objects.public().filter(series=series).with_cards().order_by("-starts_at")
+    paginator = Paginator(sessions, settings.API_PAGE_SIZE)
+    try:
+        page = paginator.page(int(page_number))
+    except EmptyPage:
+        return _error(f"Page {page_number} does not exist; there are {paginator.num_pages}.", 404)
+    base = request.build_absolute_uri(reverse("api-session-list", args=[slug]))
+    return _json(
+        {
+            "count": paginator.count,
+            "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
+            "previous": (
+                f"{base}?page={page.previous_page_number()}" if page.has_previous() else None
+            ),
+            "results": [session_json(request, session) for session in page],
+        }
+    )
+
+
+@require_GET
+def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse:
+    session = (
+        Session.objects.public().with_cards().filter(series__slug=slug, number=number).first()
+    )
+    if session is None:
+        return _error(f"No published session {number} in series “{slug}”.", 404)
+    return _json(session_json(request, session))
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return _json(build_schema(request.build_absolute_uri("/")))

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SessionsConfig(AppConfig):
+    # "sessions" is django.contrib.sessions' label; ours needs its own.
+    name = "sessions"
+    label = "nice_sessions"
+    verbose_name = _("Sessions")

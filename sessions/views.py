@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from papers.models import Paper
+from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
+
+SEARCH_RESULT_LIMIT = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _paginate(request: HttpRequest, queryset, per_page: int) -> Page:
+    """The requested page; a missing, malformed or too large ?page= gives a valid page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _featured_sessions() -> list[tuple[Series, Session | None]]:
+    """Each series with its next public session, or its latest when none is coming.
+
+    Two queries plus the cards' prefetches, however many series there are.
+    """
+    public = Session.objects.public()
+    upcoming = public.upcoming().exclude(status=Session.Status.CANCELLED)
+    latest = public.order_by("-starts_at")
+    series_list = list(
+        Series.objects.annotate(
+            featured_id=Coalesce(
+                Subquery(upcoming.filter(series=OuterRef("pk")).values("pk")[:1]),
+                Subquery(latest.filter(series=OuterRef("pk")).values("pk")[:1]),
+            )
+        )
+    )
+    sessions = Session.objects.with_cards().in_bulk(
+        [series.featured_id for series in series_list if series.featured_id]
+    )
+    return [(series, sessions.get(series.featured_id)) for series in series_list]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    featured = _featured_sessions()
+    featured_ids = [session.pk for _, session in featured if session]
+    recent = (
+        Session.objects.public().past().exclude(pk__in=featured_ids).with_cards()
+        .order_by("-starts_at")[:6]
+    )
+    return render(request, "sessions/home.html", {"featured": featured, "recent": recent})
+
+
+def _archive_filters(request: HttpRequest) -> dict:
+    """The archive's filters from the query string; a malformed year is ignored."""
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    return {
+        "year": year,
+        "keyword": request.GET.get("keyword", "").strip(),
+        "venue": request.GET.get("venue", "").strip(),
+    }
+
+
+def _filter_choices(series: Series) -> dict:
+    public = Session.objects.public().filter(series=series)
+    return {
+        "years": public.datetimes("starts_at", "year", order="DESC", tzinfo=series.zone),
+        "keywords": Keyword.objects.filter(sessions__in=public).distinct(),
+        "venues": Paper.objects.filter(talks__session__in=public)
+        .exclude(venue="").order_by("venue").values_list("venue", flat=True).distinct(),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    series = get_object_or_404(Series, slug=slug)
+    filters = _archive_filters(request)
+    sessions = Session.objects.public().filter(series=series)
+    if filters["year"]:
+        # Years are the series' own: 00:30 on 1 January in Beijing is still
+        # December in UTC, and belongs to the new year.
+        sessions = sessions.filter(
+            starts_at__gte=datetime(filters["year"], 1, 1, tzinfo=series.zone),
+            starts_at__lt=datetime(filters["year"] + 1, 1, 1, tzinfo=series.zone),
+        )
+    if filters["keyword"]:
+        sessions = sessions.filter(keywords__slug=filters["keyword"])
+    if filters["venue"]:
+        sessions = sessions.filter(talks__paper__venue=filters["venue"]).distinct()
+    page = _paginate(request, sessions.with_cards().order_by("-starts_at"), settings.SESSIONS_PER_PAGE)
+    context = {"series": series, "filters": filters, "page": page}
+    if request.htmx and request.GET.get("page"):
+        # "More": only the next page of cards, appended in place of the button.
+        return render(request, "sessions/series_archive.html#more", context)
+    context |= _filter_choices(series)
+    if request.htmx:
+        # A filter changed: the filter bar and the results, replaced together.
+        return render(request, "sessions/series_archive.html#results", context)
+    context["next_session"] = (
+        Session.objects.public().upcoming().filter(series=series)
+        .exclude(status=Session.Status.CANCELLED).first()
+    )
+    return render(request, "sessions/series_archive.html", context)
+
+
+@require_GET
+def series_next(request: HttpRequest, slug: str) -> HttpResponse:
+    """Redirect to the series' next session: a link that never goes stale in a group chat."""
+    series = get_object_or_404(Series, slug=slug)
+    upcoming = (
+        Session.objects.public().upcoming().filter(series=series).exclude(status=Session.Status.CANCELLED)
+        .select_related("series").first()
+    )
+    return redirect(upcoming or series)
+
+
+@require_GET
+def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    session = get_object_or_404(
+        Session.objects.with_cards(), series__slug=slug, number=number
+    )
+    # Drafts are invisible to the public; staff may preview them.
+    if not session.is_public and not request.user.is_staff:
+        raise Http404
+    neighbours = Session.objects.public().filter(series=session.series).only("number", "title")
+    previous = neighbours.filter(number__lt=number).order_by("-number").first()
+    following = neighbours.filter(number__gt=number).order_by("number").first()
+    return render(
+        request,
+        "sessions/session_detail.html",
+        {"session": session, "previous": previous, "following": following},
+    )
+
+
+@require_GET
+def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    person = get_object_or_404(Person, slug=slug)
+    talk_roles = (
+        TalkPresenter.objects.filter(person=person, talk__in=Talk.objects.public())
+        .select_related("talk__session__series", "talk__paper")
+        .order_by("-talk__session__starts_at", "talk__order")
+    )
+    talked_in = {role.talk.session_id for role in talk_roles}
+    # Sessions that name them as presenter without saying which talk was theirs.
+    other_sessions = (
+        Session.objects.public().filter(session_presenters__person=person)
+        .exclude(pk__in=talked_in).select_related("series").order_by("-starts_at")
+    )
+    return render(
+        request,
+        "sessions/person_detail.html",
+        {"person": person, "talk_roles": talk_roles, "other_sessions": other_sessions},
+    )
+
+
+@require_GET
+def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    keyword = get_object_or_404(Keyword, slug=slug)
+    sessions = keyword.sessions.public().with_cards().order_by("-starts_at")
+    return render(request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions})
+
+
+def search_sessions(query: str):
+    """Public sessions whose title, description or keywords mention `query` (any case)."""
+    return (
+        Session.objects.public()
+        .filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(keywords__name__icontains=query)
+        )
+        .distinct()
+    )
+
+
+def search_talks(query: str):
+    """Talks of public sessions whose title, summary, paper title or authors,
+    or presenter names mention `query` (any case)."""
+    return (
+        Talk.objects.public()
+        .filter(
+            Q(title__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(paper__title__icontains=query)
+            | Q(paper__authors__icontains=query)
+            | Q(talk_presenters__person__name__icontains=query)
+        )
+        .distinct()
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    sessions = talks = []
+    if query:
+        sessions = search_sessions(query).with_cards().order_by("-starts_at")[:SEARCH_RESULT_LIMIT]
+        talks = (
+            search_talks(query)
+            .select_related("session__series", "paper")
+            .prefetch_related(
+                Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
+            )
+            .order_by("-session__starts_at", "order")[:SEARCH_RESULT_LIMIT]
+        )
+    return render(
+        request, "sessions/search.html", {"query": query, "sessions": sessions, "talks": talks}
+    )
