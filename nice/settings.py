@@ -12,7 +12,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -135,7 +134,6 @@ STORAGES = {
 IMAGE_UPLOAD_MAX_BYTES = envint("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = envint("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
 
-SITE_NAME = _("NICE paper sharing")
 SESSIONS_PER_PAGE = envint("SESSIONS_PER_PAGE", 12)
 API_PAGE_SIZE = envint("API_PAGE_SIZE", 20)
 

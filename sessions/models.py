@@ -197,7 +197,7 @@ class Session(models.Model):
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("series")
     )
-    number = models.PositiveIntegerField(_("number"), help_text=_("期: unique within the series."))
+    number = models.PositiveIntegerField(_("number"), help_text=_("The session number (期), unique within the series."))
     title = models.CharField(_("title"), max_length=300)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)

@@ -1,0 +1,117 @@
+from datetime import datetime
+from urllib.parse import quote
+
+import pytest
+
+from tests.factories import (
+    SHANGHAI,
+    days_from_now,
+    make_full_session,
+    make_paper,
+    make_series,
+    make_session,
+    make_talk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers(response) -> list[int]:
+    return [session.number for session in response.context["page"]]
+
+
+@pytest.fixture
+def archive():
+    series = make_series()
+    make_session(series, number=1, starts_at=datetime(2024, 6, 1, 19, tzinfo=SHANGHAI), keywords=["多模态"])
+    make_session(series, number=2, starts_at=datetime(2024, 12, 31, 23, 30, tzinfo=SHANGHAI))
+    # 00:30 on 1 January in Beijing is still 2024 in UTC: it belongs to 2025 here.
+    s3 = make_session(series, number=3, starts_at=datetime(2025, 1, 1, 0, 30, tzinfo=SHANGHAI), keywords=["多模态", "推理"])
+    make_talk(s3, paper=make_paper("P", venue="ICLR 2025", year=2025))
+    make_session(series, number=4, starts_at=datetime(2025, 3, 15, 19, tzinfo=SHANGHAI), status="draft", keywords=["多模态"])
+    make_session(series, number=5, starts_at=datetime(2025, 5, 1, 19, tzinfo=SHANGHAI), status="cancelled")
+    return series
+
+
+def test_it_lists_public_sessions_newest_first(client, archive):
+    response = client.get("/nice/")
+    assert numbers(response) == [5, 3, 2, 1]
+    html = response.content.decode()
+    assert "已取消" in html  # the cancelled session stays, marked
+    assert "Session 4" not in html
+
+
+def test_it_filters_by_year_in_the_series_time_zone(client, archive):
+    assert numbers(client.get("/nice/?year=2025")) == [5, 3]
+    assert numbers(client.get("/nice/?year=2024")) == [2, 1]
+
+
+def test_it_offers_only_years_keywords_and_venues_of_public_sessions(client, archive):
+    context = client.get("/nice/").context
+    assert [d.year for d in context["years"]] == [2025, 2024]
+    assert [k.name for k in context["keywords"]] == ["多模态", "推理"]
+    assert list(context["venues"]) == ["ICLR 2025"]
+
+
+def test_it_filters_by_keyword_and_venue(client, archive):
+    assert numbers(client.get("/nice/?keyword=" + quote("多模态"))) == [3, 1]
+    assert numbers(client.get("/nice/?venue=ICLR+2025")) == [3]
+    assert numbers(client.get("/nice/?keyword=" + quote("多模态") + "&year=2024")) == [1]
+
+
+def test_it_ignores_a_malformed_year_and_page(client, archive):
+    response = client.get("/nice/?year=abc&page=zzz")
+    assert response.status_code == 200
+    assert numbers(response) == [5, 3, 2, 1]
+
+
+def test_filter_links_work_without_javascript(client, archive):
+    html = client.get("/nice/?year=2024").content.decode()
+    assert 'href="?year=2025"' in html
+    assert 'href="?year=2024" hx-get="?year=2024" aria-current="true"' in html
+
+
+def test_a_filter_change_over_htmx_returns_only_the_results_fragment(client, archive):
+    response = client.get("/nice/?year=2024", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="archive"')
+    assert "<html" not in html and "site-header" not in html
+    assert numbers(response) == [2, 1]
+    assert response["Vary"].count("HX-Request") == 1
+
+
+def test_more_appends_the_next_page_over_htmx(client, settings):
+    settings.SESSIONS_PER_PAGE = 2
+    series = make_series()
+    for number in range(1, 6):
+        make_session(series, number=number, starts_at=days_from_now(-number))
+    first = client.get("/nice/")
+    assert numbers(first) == [1, 2]
+    assert 'href="?page=2"' in first.content.decode()
+
+    more = client.get("/nice/?page=2", headers={"HX-Request": "true"})
+    html = more.content.decode()
+    assert numbers(more) == [3, 4]
+    assert html.lstrip().startswith('<article class="card')  # only cards and the next button
+    assert 'hx-get="?page=3"' in html
+    assert "filters" not in html
+
+    last = client.get("/nice/?page=3", headers={"HX-Request": "true"})
+    assert numbers(last) == [5]
+    assert "hx-get" not in last.content.decode()
+
+
+def test_it_answers_404_for_an_unknown_series(client):
+    assert client.get("/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("sessions", [1, 3])
+def test_its_query_count_does_not_grow_with_sessions(client, django_assert_num_queries, sessions):
+    series = make_series()
+    for number in range(1, sessions + 1):
+        make_full_session(series, number, starts_at=days_from_now(-number))
+    # 1 series; 2 count; 3 page of sessions; 4-7 keywords, session presenters,
+    # talks (with papers), talk presenters; 8 years; 9 keywords; 10 venues;
+    # 11 next session.
+    with django_assert_num_queries(11):
+        client.get("/nice/")
