@@ -13,6 +13,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -20,17 +21,21 @@ from PIL import Image, UnidentifiedImageError
 ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
+def _too_large(upload) -> ValidationError:
+    return ValidationError(
+        _("The file is %(size)s; the limit is %(limit)s."),
+        code="too_large",
+        params={
+            "size": filesizeformat(upload.size),
+            "limit": filesizeformat(settings.IMAGE_UPLOAD_MAX_BYTES),
+        },
+    )
+
+
 def validate_image_upload(upload) -> None:
     """Raise ValidationError unless `upload` is a PNG, JPEG or WebP within the caps."""
     if upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB."),
-            code="too_large",
-            params={
-                "size": round(upload.size / 1_048_576, 1),
-                "limit": round(settings.IMAGE_UPLOAD_MAX_BYTES / 1_048_576, 1),
-            },
-        )
+        raise _too_large(upload)
     position = upload.tell()
     upload.seek(0)
     try:
@@ -65,14 +70,7 @@ def validate_image_upload(upload) -> None:
 def validate_pdf_upload(upload) -> None:
     """Raise ValidationError unless `upload` starts like a PDF and is within the size cap."""
     if upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB."),
-            code="too_large",
-            params={
-                "size": round(upload.size / 1_048_576, 1),
-                "limit": round(settings.IMAGE_UPLOAD_MAX_BYTES / 1_048_576, 1),
-            },
-        )
+        raise _too_large(upload)
     position = upload.tell()
     upload.seek(0)
     header = upload.read(5)
