@@ -46,7 +46,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/hadolint Dockerfile
 
 bench: $(VENV)/.dev
-	$(PY) -m scripts.bench
+	$(PY) scripts/bench.py
 
 # Refresh both catalogs after changing strings (needs gettext's msgfmt).
 messages: $(VENV)/.dev

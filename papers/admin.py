@@ -10,5 +10,8 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["title", "authors", "arxiv_id", "doi", "venue"]
     fieldsets = [
         (None, {"fields": ["title", "authors", "venue", "year", "abstract"]}),
-        ("Identifiers and links", {"fields": ["arxiv_id", "doi", "url", "code_url", "project_url"]}),
+        (
+            "Identifiers and links",
+            {"fields": ["arxiv_id", "doi", "url", "code_url", "project_url"]},
+        ),
     ]

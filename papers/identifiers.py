@@ -19,9 +19,7 @@ _ARXIV_ID = re.compile(
     (?:v\d+)?(?:\.pdf)?/?$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_DOI = re.compile(
-    r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE
-)
+_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE)
 
 
 def normalize_arxiv_id(value: str) -> str:

@@ -50,6 +50,18 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # Code paths that skip full_clean() (importers, shells) still store
+        # the one normal spelling; an invalid id raises instead of being kept.
+        if self.arxiv_id:
+            self.arxiv_id = normalize_arxiv_id(self.arxiv_id)
+        if self.doi:
+            self.doi = normalize_doi(self.doi)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", args=[self.pk])
+
     def clean(self) -> None:
         errors = {}
         if self.arxiv_id:
@@ -64,18 +76,6 @@ class Paper(models.Model):
                 errors["doi"] = _("Enter a DOI such as 10.1145/3292500 or a doi.org link.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        # Code paths that skip full_clean() (importers, shells) still store
-        # the one normal spelling; an invalid id raises instead of being kept.
-        if self.arxiv_id:
-            self.arxiv_id = normalize_arxiv_id(self.arxiv_id)
-        if self.doi:
-            self.doi = normalize_doi(self.doi)
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("paper", args=[self.pk])
 
     @property
     def author_list(self) -> list[str]:

@@ -21,9 +21,7 @@ from sessions.openapi import build_schema
 
 
 def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(
-        data, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 def _error(detail: str, status: int) -> JsonResponse:
@@ -137,9 +135,7 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_GET
 def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse:
-    session = (
-        Session.objects.public().with_cards().filter(series__slug=slug, number=number).first()
-    )
+    session = Session.objects.public().with_cards().filter(series__slug=slug, number=number).first()
     if session is None:
         return _error(f"No published session {number} in series “{slug}”.", 404)
     return _json(session_json(request, session))

@@ -20,8 +20,20 @@ from papers.models import Paper
 
 # Series live at /<slug>/, so a slug must not shadow the site's own paths.
 RESERVED_SERIES_SLUGS = frozenset(
-    {"admin", "api", "accounts", "healthz", "i18n", "keywords", "manage", "media", "papers",
-     "people", "search", "static"}
+    {
+        "admin",
+        "api",
+        "accounts",
+        "healthz",
+        "i18n",
+        "keywords",
+        "manage",
+        "media",
+        "papers",
+        "people",
+        "search",
+        "static",
+    }
 )
 
 
@@ -52,20 +64,29 @@ class Series(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), unique=True, help_text=_("Used in links: /nice/47/."),
+        _("slug"),
+        unique=True,
+        help_text=_("Used in links: /nice/47/."),
         validators=[validate_series_slug],
     )
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     timezone = models.CharField(
-        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone],
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_timezone],
         help_text=_("IANA name; every time of this series is shown in it."),
     )
     qr_image = models.ImageField(
-        _("join-group QR image"), blank=True, upload_to=RandomUploadPath("qr"),
+        _("join-group QR image"),
+        blank=True,
+        upload_to=RandomUploadPath("qr"),
         validators=[validate_image_upload],
     )
     organizers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="organized_series",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organized_series",
         verbose_name=_("organizers"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,7 +142,9 @@ class Person(models.Model):
         _("note"), max_length=200, blank=True, help_text=_("A short note, e.g. 知乎：Lil2J.")
     )
     photo = models.ImageField(
-        _("photo"), blank=True, upload_to=RandomUploadPath("people"),
+        _("photo"),
+        blank=True,
+        upload_to=RandomUploadPath("people"),
         validators=[validate_image_upload],
     )
 
@@ -150,8 +173,10 @@ class SessionQuerySet(models.QuerySet):
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
         """Sessions not over yet, soonest first."""
         now = now or timezone.now()
-        return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__gte=now).order_by(
-            "starts_at"
+        return (
+            self.alias(until=Coalesce("ends_at", "starts_at"))
+            .filter(until__gte=now)
+            .order_by("starts_at")
         )
 
     def past(self, now: datetime | None = None) -> SessionQuerySet:
@@ -197,7 +222,9 @@ class Session(models.Model):
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("series")
     )
-    number = models.PositiveIntegerField(_("number"), help_text=_("The session number (期), unique within the series."))
+    number = models.PositiveIntegerField(
+        _("number"), help_text=_("The session number (期), unique within the series.")
+    )
     title = models.CharField(_("title"), max_length=300)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
@@ -208,18 +235,27 @@ class Session(models.Model):
         Keyword, blank=True, related_name="sessions", verbose_name=_("keywords")
     )
     presenters = models.ManyToManyField(
-        Person, through="SessionPresenter", blank=True, related_name="+",
+        Person,
+        through="SessionPresenter",
+        blank=True,
+        related_name="+",
         verbose_name=_("presenters"),
     )
     poster = models.ImageField(
-        _("poster"), blank=True, upload_to=RandomUploadPath("posters"),
-        validators=[validate_image_upload], width_field="poster_width", height_field="poster_height",
+        _("poster"),
+        blank=True,
+        upload_to=RandomUploadPath("posters"),
+        validators=[validate_image_upload],
+        width_field="poster_width",
+        height_field="poster_height",
     )
     # Stored so pages can give the <img> its size without opening the file.
     poster_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     qr_image = models.ImageField(
-        _("QR image"), blank=True, upload_to=RandomUploadPath("qr"),
+        _("QR image"),
+        blank=True,
+        upload_to=RandomUploadPath("qr"),
         validators=[validate_image_upload],
         help_text=_("Overrides the series' join-group QR image."),
     )
@@ -252,12 +288,12 @@ class Session(models.Model):
     def __str__(self) -> str:
         return f"{self.series} #{self.number}: {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("session", args=[self.series.slug, self.number])
+
     def clean(self) -> None:
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end must be after the start.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("session", args=[self.series.slug, self.number])
 
     @property
     def is_public(self) -> bool:
@@ -327,11 +363,15 @@ PUBLIC_STATUSES = (Session.Status.PUBLISHED, Session.Status.CANCELLED)
 class SessionPresenter(models.Model):
     """A presenter named for the session as a whole (e.g. in the archive index)."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_presenters")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="session_presenters"
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="session_roles")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     affiliation = models.CharField(
-        _("affiliation then"), max_length=200, blank=True,
+        _("affiliation then"),
+        max_length=200,
+        blank=True,
         help_text=_("Leave empty to use the person's current affiliation."),
     )
 
@@ -368,18 +408,27 @@ class Talk(models.Model):
     title = models.CharField(_("title"), max_length=500)
     summary = models.TextField(_("summary"), blank=True, help_text=_("Markdown, with $…$ math."))
     paper = models.ForeignKey(
-        Paper, on_delete=models.PROTECT, null=True, blank=True, related_name="talks",
+        Paper,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="talks",
         verbose_name=_("paper"),
     )
     presenters = models.ManyToManyField(
-        Person, through="TalkPresenter", blank=True, related_name="talks",
+        Person,
+        through="TalkPresenter",
+        blank=True,
+        related_name="talks",
         verbose_name=_("presenters"),
     )
     tags = models.CharField(
         _("tags"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. Oral, Highlight")
     )
     slides = models.FileField(
-        _("slides"), blank=True, upload_to=RandomUploadPath("slides"),
+        _("slides"),
+        blank=True,
+        upload_to=RandomUploadPath("slides"),
         validators=[validate_pdf_upload],
     )
     slides_url = models.URLField(_("slides link"), max_length=500, blank=True)
@@ -422,7 +471,9 @@ class TalkPresenter(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="talk_roles")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     affiliation = models.CharField(
-        _("affiliation then"), max_length=200, blank=True,
+        _("affiliation then"),
+        max_length=200,
+        blank=True,
         help_text=_("Leave empty to use the person's current affiliation."),
     )
 

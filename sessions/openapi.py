@@ -126,7 +126,8 @@ def build_schema(server_url: str) -> dict:
                     "summary": "All series",
                     "responses": {
                         "200": _response(
-                            "Series", {"type": "array", "items": {"$ref": "#/components/schemas/Series"}}
+                            "Series",
+                            {"type": "array", "items": {"$ref": "#/components/schemas/Series"}},
                         )
                     },
                 }
@@ -145,7 +146,9 @@ def build_schema(server_url: str) -> dict:
                         },
                     ],
                     "responses": {
-                        "200": _response("A page of sessions", {"$ref": "#/components/schemas/SessionPage"}),
+                        "200": _response(
+                            "A page of sessions", {"$ref": "#/components/schemas/SessionPage"}
+                        ),
                         "400": _response("Malformed page", {"$ref": "#/components/schemas/Error"}),
                         "404": _NOT_FOUND,
                     },
@@ -157,7 +160,12 @@ def build_schema(server_url: str) -> dict:
                     "summary": "One published session",
                     "parameters": [
                         _SLUG,
-                        {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {
+                            "name": "number",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
                     ],
                     "responses": {
                         "200": _response("The session", {"$ref": "#/components/schemas/Session"}),

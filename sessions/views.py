@@ -54,7 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
     featured = _featured_sessions()
     featured_ids = [session.pk for _, session in featured if session]
     recent = (
-        Session.objects.public().past().exclude(pk__in=featured_ids).with_cards()
+        Session.objects.public()
+        .past()
+        .exclude(pk__in=featured_ids)
+        .with_cards()
         .order_by("-starts_at")[:6]
     )
     return render(request, "sessions/home.html", {"featured": featured, "recent": recent})
@@ -79,7 +82,10 @@ def _filter_choices(series: Series) -> dict:
         "years": public.datetimes("starts_at", "year", order="DESC", tzinfo=series.zone),
         "keywords": Keyword.objects.filter(sessions__in=public).distinct(),
         "venues": Paper.objects.filter(talks__session__in=public)
-        .exclude(venue="").order_by("venue").values_list("venue", flat=True).distinct(),
+        .exclude(venue="")
+        .order_by("venue")
+        .values_list("venue", flat=True)
+        .distinct(),
     }
 
 
@@ -100,7 +106,9 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         sessions = sessions.filter(keywords__slug=filters["keyword"])
     if filters["venue"]:
         sessions = sessions.filter(talks__paper__venue=filters["venue"]).distinct()
-    page = _paginate(request, sessions.with_cards().order_by("-starts_at"), settings.SESSIONS_PER_PAGE)
+    page = _paginate(
+        request, sessions.with_cards().order_by("-starts_at"), settings.SESSIONS_PER_PAGE
+    )
     context = {"series": series, "filters": filters, "page": page}
     if request.htmx and request.GET.get("page"):
         # "More": only the next page of cards, appended in place of the button.
@@ -110,8 +118,11 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         # A filter changed: the filter bar and the results, replaced together.
         return render(request, "sessions/series_archive.html#results", context)
     context["next_session"] = (
-        Session.objects.public().upcoming().filter(series=series)
-        .exclude(status=Session.Status.CANCELLED).first()
+        Session.objects.public()
+        .upcoming()
+        .filter(series=series)
+        .exclude(status=Session.Status.CANCELLED)
+        .first()
     )
     return render(request, "sessions/series_archive.html", context)
 
@@ -121,17 +132,19 @@ def series_next(request: HttpRequest, slug: str) -> HttpResponse:
     """Redirect to the series' next session: a link that never goes stale in a group chat."""
     series = get_object_or_404(Series, slug=slug)
     upcoming = (
-        Session.objects.public().upcoming().filter(series=series).exclude(status=Session.Status.CANCELLED)
-        .select_related("series").first()
+        Session.objects.public()
+        .upcoming()
+        .filter(series=series)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("series")
+        .first()
     )
     return redirect(upcoming or series)
 
 
 @require_GET
 def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    session = get_object_or_404(
-        Session.objects.with_cards(), series__slug=slug, number=number
-    )
+    session = get_object_or_404(Session.objects.with_cards(), series__slug=slug, number=number)
     # Drafts are invisible to the public; staff may preview them.
     if not session.is_public and not request.user.is_staff:
         raise Http404
@@ -156,8 +169,11 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     talked_in = {role.talk.session_id for role in talk_roles}
     # Sessions that name them as presenter without saying which talk was theirs.
     other_sessions = (
-        Session.objects.public().filter(session_presenters__person=person)
-        .exclude(pk__in=talked_in).select_related("series").order_by("-starts_at")
+        Session.objects.public()
+        .filter(session_presenters__person=person)
+        .exclude(pk__in=talked_in)
+        .select_related("series")
+        .order_by("-starts_at")
     )
     return render(
         request,
@@ -170,7 +186,9 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
     keyword = get_object_or_404(Keyword, slug=slug)
     sessions = keyword.sessions.public().with_cards().order_by("-starts_at")
-    return render(request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions})
+    return render(
+        request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions}
+    )
 
 
 def search_sessions(query: str):

@@ -77,11 +77,15 @@ def make_full_session(series: Series, number: int, **fields) -> Session:
     add_session_presenter(session, host)
     for index in range(2):
         paper = make_paper(
-            f"Paper {number}.{index}", venue="ICLR 2025", year=2025,
+            f"Paper {number}.{index}",
+            venue="ICLR 2025",
+            year=2025,
             arxiv_id=f"2501.{number:03d}{index}0",
         )
         make_talk(
-            session, f"Talk {number}.{index}", presenters=[make_person(f"Speaker {number}.{index}")],
+            session,
+            f"Talk {number}.{index}",
+            presenters=[make_person(f"Speaker {number}.{index}")],
             paper=paper,
         )
     return session

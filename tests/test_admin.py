@@ -12,8 +12,14 @@ from tests.factories import make_full_session, make_series, make_session
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["papers/paper", "nice_sessions/series", "nice_sessions/session", "nice_sessions/talk",
-          "nice_sessions/person", "nice_sessions/keyword"]
+MODELS = [
+    "papers/paper",
+    "nice_sessions/series",
+    "nice_sessions/session",
+    "nice_sessions/talk",
+    "nice_sessions/person",
+    "nice_sessions/keyword",
+]
 
 
 def image_bytes(fmt: str, size=(40, 30)) -> bytes:
@@ -61,10 +67,16 @@ def test_the_session_form_has_talks_inline_and_autocomplete(admin_client):
 
 def session_form(series, **overrides) -> dict:
     data = {
-        "series": series.pk, "number": 7, "title": "海报测试", "status": "published",
-        "starts_at_0": "2025-03-15", "starts_at_1": "11:00:00",
-        "session_presenters-TOTAL_FORMS": 0, "session_presenters-INITIAL_FORMS": 0,
-        "talks-TOTAL_FORMS": 0, "talks-INITIAL_FORMS": 0,
+        "series": series.pk,
+        "number": 7,
+        "title": "海报测试",
+        "status": "published",
+        "starts_at_0": "2025-03-15",
+        "starts_at_1": "11:00:00",
+        "session_presenters-TOTAL_FORMS": 0,
+        "session_presenters-INITIAL_FORMS": 0,
+        "talks-TOTAL_FORMS": 0,
+        "talks-INITIAL_FORMS": 0,
     }
     return data | overrides
 
@@ -73,14 +85,26 @@ def session_form(series, **overrides) -> dict:
     ("upload", "message"),
     [
         (SimpleUploadedFile("p.gif", image_bytes("GIF")), "不接受 GIF 格式的图片"),
-        (SimpleUploadedFile("p.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'), "请上传一张有效的图片"),
-        (SimpleUploadedFile("p.png", b"<html><script>alert(1)</script></html>"), "请上传一张有效的图片"),
+        (
+            SimpleUploadedFile(
+                "p.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+            ),
+            "请上传一张有效的图片",
+        ),
+        (
+            SimpleUploadedFile("p.png", b"<html><script>alert(1)</script></html>"),
+            "请上传一张有效的图片",
+        ),
         (SimpleUploadedFile("p.png", b""), "所提交的是空文件"),
     ],
 )
-def test_a_poster_that_is_not_an_allowed_image_is_refused_with_a_message(admin_client, media_root, upload, message):
+def test_a_poster_that_is_not_an_allowed_image_is_refused_with_a_message(
+    admin_client, media_root, upload, message
+):
     series = make_series()
-    response = admin_client.post("/admin/nice_sessions/session/add/", session_form(series, poster=upload))
+    response = admin_client.post(
+        "/admin/nice_sessions/session/add/", session_form(series, poster=upload)
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Session.objects.exists()
@@ -90,7 +114,9 @@ def test_a_poster_that_is_not_an_allowed_image_is_refused_with_a_message(admin_c
 def test_a_poster_over_the_pixel_cap_is_refused(admin_client, media_root, settings):
     settings.IMAGE_UPLOAD_MAX_PIXELS = 1000
     upload = SimpleUploadedFile("big.png", image_bytes("PNG", size=(100, 100)))
-    response = admin_client.post("/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload))
+    response = admin_client.post(
+        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
+    )
     assert "图片为 100×100 像素" in response.content.decode()
     assert not Session.objects.exists()
 
@@ -101,14 +127,18 @@ def test_a_poster_over_the_size_cap_is_refused(admin_client, settings):
     buffer = io.BytesIO()
     noise.save(buffer, "PNG")
     upload = SimpleUploadedFile("p.png", buffer.getvalue())
-    response = admin_client.post("/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload))
+    response = admin_client.post(
+        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
+    )
     assert re.search(r"文件大小为 1\d\.\d\sKB，上限是 4\.0\sKB。", response.content.decode())
     assert not Session.objects.exists()
 
 
 def test_a_valid_poster_is_stored_under_a_random_name_with_its_size(admin_client, media_root):
     upload = SimpleUploadedFile("我的海报.jpg", image_bytes("JPEG", size=(60, 90)))
-    response = admin_client.post("/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload))
+    response = admin_client.post(
+        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
+    )
     assert response.status_code == 302
     session = Session.objects.get()
     assert session.poster.name.startswith("posters/") and session.poster.name.endswith(".jpg")

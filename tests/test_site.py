@@ -67,7 +67,9 @@ def test_pages_send_a_csp_without_inline_script_or_style(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", "/nice/", "/nice/1/", "/search/?q=Talk", "/keywords/%E5%A4%9A%E6%A8%A1%E6%80%81/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/nice/", "/nice/1/", "/search/?q=Talk", "/keywords/%E5%A4%9A%E6%A8%A1%E6%80%81/"]
+)
 def test_no_page_has_inline_script_or_style(client, url):
     make_full_session(make_series(), 1)
     html = client.get(url).content.decode()

@@ -21,15 +21,26 @@ def archive(transactional_db):
     series = make_series()
     ada = make_person("黎健进", affiliation="东岭大学", note="知乎：Lil2J")
     bob = make_person("Qiyao (Chi-Yao) Wei", affiliation="North Harbor University")
-    s46 = make_session(series, number=46, title="推理模型专题", starts_at=datetime(2024, 12, 28, 10, 30, tzinfo=SHANGHAI), keywords=["推理"])
+    s46 = make_session(
+        series,
+        number=46,
+        title="推理模型专题",
+        starts_at=datetime(2024, 12, 28, 10, 30, tzinfo=SHANGHAI),
+        keywords=["推理"],
+    )
     make_talk(s46, "GRPO 解读", presenters=[bob], summary="优势 $\\hat{A}_i = r_i - \\bar{r}$")
     s47 = make_session(
-        series, number=47, title="多模态论文分享@ICLR2025",
-        starts_at=datetime(2025, 3, 15, 19, 0, tzinfo=SHANGHAI), keywords=["ICLR分享会", "多模态"],
+        series,
+        number=47,
+        title="多模态论文分享@ICLR2025",
+        starts_at=datetime(2025, 3, 15, 19, 0, tzinfo=SHANGHAI),
+        keywords=["ICLR分享会", "多模态"],
     )
     add_session_presenter(s47, ada)
     make_talk(
-        s47, "Visual Instruction Tuning", presenters=[ada],
+        s47,
+        "Visual Instruction Tuning",
+        presenters=[ada],
         paper=make_paper("Visual Instruction Tuning", arxiv_id="2304.08485", venue="ICLR 2025"),
         summary="对比损失 $\\frac{a}{b}$ and object hallucination.",
     )
@@ -37,7 +48,9 @@ def archive(transactional_db):
     return series
 
 
-def test_a_visitor_goes_from_home_to_archive_filter_session_and_person(page, archive, csp_violations):
+def test_a_visitor_goes_from_home_to_archive_filter_session_and_person(
+    page, archive, csp_violations
+):
     page.goto("/")
     expect(page.locator("h1")).to_have_text("论文分享会")
     expect(page.locator(".featured .card__title")).to_have_text("下一期：检索增强")
@@ -68,7 +81,9 @@ def test_a_visitor_goes_from_home_to_archive_filter_session_and_person(page, arc
     expect(page.locator(".session-head .when")).to_contain_text("2025年3月15日 星期六 19:00")
     expect(page.locator(".session-head .when")).to_contain_text("Asia/Shanghai (UTC+08:00)")
     expect(page.locator(".talk__summary math")).to_have_count(1)
-    expect(page.get_by_role("link", name="arXiv:2304.08485")).to_have_attribute("href", "https://arxiv.org/abs/2304.08485")
+    expect(page.get_by_role("link", name="arXiv:2304.08485")).to_have_attribute(
+        "href", "https://arxiv.org/abs/2304.08485"
+    )
 
     page.locator(".talk").get_by_role("link", name="黎健进").click()
     expect(page.locator("h1")).to_have_text("黎健进")

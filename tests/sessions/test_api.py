@@ -42,18 +42,35 @@ def test_the_demo_session_4_answers_exactly_the_contract(client, demo):
         "qr_url": None,
     }
     assert data["presenters"] == [
-        {"name": "李若曦", "affiliation": "云海研究院", "url": "http://testserver/people/%E6%9D%8E%E8%8B%A5%E6%9B%A6/"},
-        {"name": "黄一舟", "affiliation": "东岭大学", "url": "http://testserver/people/%E9%BB%84%E4%B8%80%E8%88%9F/"},
+        {
+            "name": "李若曦",
+            "affiliation": "云海研究院",
+            "url": "http://testserver/people/%E6%9D%8E%E8%8B%A5%E6%9B%A6/",
+        },
+        {
+            "name": "黄一舟",
+            "affiliation": "东岭大学",
+            "url": "http://testserver/people/%E9%BB%84%E4%B8%80%E8%88%9F/",
+        },
     ]
     pope = data["talks"][0]
-    assert {k: v for k, v in pope.items() if k not in {"summary_markdown", "summary_html", "presenters"}} == {
+    assert {
+        k: v for k, v in pope.items() if k not in {"summary_markdown", "summary_html", "presenters"}
+    } == {
         "order": 1,
         "segment": None,
         "title": "POPE: evaluating object hallucination",
         "tags": ["Highlight"],
         "paper": {
             "title": "Evaluating Object Hallucination in Large Vision-Language Models",
-            "authors": ["Yifan Li", "Yifan Du", "Kun Zhou", "Jinpeng Wang", "Wayne Xin Zhao", "Ji-Rong Wen"],
+            "authors": [
+                "Yifan Li",
+                "Yifan Du",
+                "Kun Zhou",
+                "Jinpeng Wang",
+                "Wayne Xin Zhao",
+                "Ji-Rong Wen",
+            ],
             "venue": "EMNLP 2023",
             "year": 2023,
             "arxiv_id": "2305.10355",
@@ -76,14 +93,30 @@ def test_summaries_with_math_come_as_markdown_and_mathml(client, demo):
 
 def test_segments_and_several_presenters_per_talk(client, demo):
     data = client.get("/api/v1/series/nice/sessions/10").json()
-    assert [(t["order"], t["segment"]) for t in data["talks"]] == [(1, "第一场"), (2, "第一场"), (3, "第二场")]
+    assert [(t["order"], t["segment"]) for t in data["talks"]] == [
+        (1, "第一场"),
+        (2, "第一场"),
+        (3, "第二场"),
+    ]
     assert [p["name"] for p in data["talks"][1]["presenters"]] == ["陈思远", "黄一舟"]
-    assert [p["name"] for p in data["presenters"]] == ["李若曦", "陈思远", "黄一舟", "Tomás Ferreira"]
+    assert [p["name"] for p in data["presenters"]] == [
+        "李若曦",
+        "陈思远",
+        "黄一舟",
+        "Tomás Ferreira",
+    ]
 
 
 def test_series_list_counts_only_public_sessions(client, demo):
     data = client.get("/api/v1/series").json()
-    assert data == [{"slug": "nice", "name": "NICE 每周论文分享", "timezone": "Asia/Shanghai", "session_count": 14}]
+    assert data == [
+        {
+            "slug": "nice",
+            "name": "NICE 每周论文分享",
+            "timezone": "Asia/Shanghai",
+            "session_count": 14,
+        }
+    ]
     Draft202012Validator({"type": "array"}).validate(data)
 
 

@@ -27,7 +27,9 @@ def test_it_features_the_next_upcoming_session_of_each_series(client):
 def test_it_never_features_a_draft_or_a_cancelled_session_as_next(client):
     series = make_series()
     make_session(series, number=1, title="Draft soon", starts_at=days_from_now(1), status="draft")
-    make_session(series, number=2, title="Cancelled soon", starts_at=days_from_now(2), status="cancelled")
+    make_session(
+        series, number=2, title="Cancelled soon", starts_at=days_from_now(2), status="cancelled"
+    )
     make_session(series, number=3, title="Real next", starts_at=days_from_now(3))
     html = client.get("/").content.decode()
     assert "Real next" in html

@@ -18,25 +18,46 @@ pytestmark = pytest.mark.django_db
 def test_a_person_page_lists_every_public_talk_across_series(client):
     person = make_person("黎健进", affiliation="东岭大学", note="知乎：Lil2J")
     nice, other = make_series(), make_series(slug="other", name="Other")
-    make_talk(make_session(nice, number=10, starts_at=days_from_now(-20)), "Talk in NICE", presenters=[person])
-    make_talk(make_session(other, number=3, starts_at=days_from_now(-10)), "Talk elsewhere", presenters=[person])
-    make_talk(make_session(nice, number=11, status="draft"), "Secret draft talk", presenters=[person])
+    make_talk(
+        make_session(nice, number=10, starts_at=days_from_now(-20)),
+        "Talk in NICE",
+        presenters=[person],
+    )
+    make_talk(
+        make_session(other, number=3, starts_at=days_from_now(-10)),
+        "Talk elsewhere",
+        presenters=[person],
+    )
+    make_talk(
+        make_session(nice, number=11, status="draft"), "Secret draft talk", presenters=[person]
+    )
     host_only = make_session(nice, number=12, title="Only hosted", starts_at=days_from_now(-5))
     add_session_presenter(host_only, person)
 
     response = client.get("/people/" + quote("黎健进") + "/")
     html = response.content.decode()
     assert "<h1>黎健进</h1>" in html and "知乎：Lil2J" in html
-    assert [role.talk.title for role in response.context["talk_roles"]] == ["Talk elsewhere", "Talk in NICE"]
+    assert [role.talk.title for role in response.context["talk_roles"]] == [
+        "Talk elsewhere",
+        "Talk in NICE",
+    ]
     assert "Secret draft talk" not in html
     assert [s.number for s in response.context["other_sessions"]] == [12]
 
 
 def test_a_paper_page_lists_every_public_talk_that_presented_it(client):
-    paper = make_paper("Attention Is All You Need", authors="Ashish Vaswani\nNoam Shazeer", arxiv_id="1706.03762")
+    paper = make_paper(
+        "Attention Is All You Need", authors="Ashish Vaswani\nNoam Shazeer", arxiv_id="1706.03762"
+    )
     series = make_series()
-    make_talk(make_session(series, number=2, starts_at=days_from_now(-30)), "Transformer 回顾", paper=paper)
-    make_talk(make_session(series, number=7, starts_at=days_from_now(-3)), "再读 Transformer", paper=paper)
+    make_talk(
+        make_session(series, number=2, starts_at=days_from_now(-30)),
+        "Transformer 回顾",
+        paper=paper,
+    )
+    make_talk(
+        make_session(series, number=7, starts_at=days_from_now(-3)), "再读 Transformer", paper=paper
+    )
     make_talk(make_session(series, number=8, status="draft"), "Draft reading", paper=paper)
 
     response = client.get(f"/papers/{paper.pk}/")
@@ -68,7 +89,9 @@ def test_person_page_query_count_does_not_grow(client, django_assert_num_queries
     person = make_person("Ada")
     series = make_series()
     for number in range(1, talks + 1):
-        make_talk(make_session(series, number=number), presenters=[person], paper=make_paper(f"P{number}"))
+        make_talk(
+            make_session(series, number=number), presenters=[person], paper=make_paper(f"P{number}")
+        )
         add_session_presenter(make_session(series, number=100 + number), person)
     # 1 person; 2 talk roles with talk, session, series, paper; 3 sessions
     # where they are named without a talk.
@@ -81,7 +104,9 @@ def test_paper_page_query_count_does_not_grow(client, django_assert_num_queries,
     paper = make_paper("P")
     series = make_series()
     for number in range(1, talks + 1):
-        make_talk(make_session(series, number=number), paper=paper, presenters=[make_person(f"X{number}")])
+        make_talk(
+            make_session(series, number=number), paper=paper, presenters=[make_person(f"X{number}")]
+        )
     # 1 paper; 2 talks with session and series; 3 their presenters.
     with django_assert_num_queries(3):
         client.get(f"/papers/{paper.pk}/")

@@ -3,7 +3,14 @@ from urllib.parse import quote
 import pytest
 
 from sessions.models import Session, Talk
-from tests.factories import make_full_session, make_paper, make_person, make_series, make_session, make_talk
+from tests.factories import (
+    make_full_session,
+    make_paper,
+    make_person,
+    make_series,
+    make_session,
+    make_talk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +30,13 @@ def expected_hits(term: str) -> tuple[set[int], set[int]]:
         t.pk
         for t in Talk.objects.public().select_related("paper").prefetch_related("presenters")
         if mentions(
-            [t.title, t.summary, t.paper and t.paper.title, t.paper and t.paper.authors,
-             *[p.name for p in t.presenters.all()]],
+            [
+                t.title,
+                t.summary,
+                t.paper and t.paper.title,
+                t.paper and t.paper.authors,
+                *[p.name for p in t.presenters.all()],
+            ],
             term,
         )
     }
@@ -54,7 +66,9 @@ def test_it_searches_paper_authors_and_presenter_names(client):
     make_talk(session, "By author", paper=make_paper("X", authors="Ashish Vaswani\nNoam Shazeer"))
     make_talk(session, "By presenter", presenters=[make_person("黎健进")])
     assert [t.title for t in client.get("/search/?q=shazeer").context["talks"]] == ["By author"]
-    assert [t.title for t in client.get("/search/?q=" + quote("健进")).context["talks"]] == ["By presenter"]
+    assert [t.title for t in client.get("/search/?q=" + quote("健进")).context["talks"]] == [
+        "By presenter"
+    ]
 
 
 def test_drafts_never_appear_in_search(client):

@@ -23,13 +23,28 @@ def numbers(response) -> list[int]:
 @pytest.fixture
 def archive():
     series = make_series()
-    make_session(series, number=1, starts_at=datetime(2024, 6, 1, 19, tzinfo=SHANGHAI), keywords=["多模态"])
+    make_session(
+        series, number=1, starts_at=datetime(2024, 6, 1, 19, tzinfo=SHANGHAI), keywords=["多模态"]
+    )
     make_session(series, number=2, starts_at=datetime(2024, 12, 31, 23, 30, tzinfo=SHANGHAI))
     # 00:30 on 1 January in Beijing is still 2024 in UTC: it belongs to 2025 here.
-    s3 = make_session(series, number=3, starts_at=datetime(2025, 1, 1, 0, 30, tzinfo=SHANGHAI), keywords=["多模态", "推理"])
+    s3 = make_session(
+        series,
+        number=3,
+        starts_at=datetime(2025, 1, 1, 0, 30, tzinfo=SHANGHAI),
+        keywords=["多模态", "推理"],
+    )
     make_talk(s3, paper=make_paper("P", venue="ICLR 2025", year=2025))
-    make_session(series, number=4, starts_at=datetime(2025, 3, 15, 19, tzinfo=SHANGHAI), status="draft", keywords=["多模态"])
-    make_session(series, number=5, starts_at=datetime(2025, 5, 1, 19, tzinfo=SHANGHAI), status="cancelled")
+    make_session(
+        series,
+        number=4,
+        starts_at=datetime(2025, 3, 15, 19, tzinfo=SHANGHAI),
+        status="draft",
+        keywords=["多模态"],
+    )
+    make_session(
+        series, number=5, starts_at=datetime(2025, 5, 1, 19, tzinfo=SHANGHAI), status="cancelled"
+    )
     return series
 
 

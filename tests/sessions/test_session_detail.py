@@ -34,13 +34,30 @@ def nice47():
     make_session(series, number=48, title="下一期主题")
     make_session(series, number=49, title="草稿期", status="draft")
     paper = make_paper(
-        "Visual Instruction Tuning", arxiv_id="2304.08485", venue="ICLR 2025",
-        code_url="https://github.com/haotian-liu/LLaVA", project_url="https://llava-vl.github.io/",
+        "Visual Instruction Tuning",
+        arxiv_id="2304.08485",
+        venue="ICLR 2025",
+        code_url="https://github.com/haotian-liu/LLaVA",
+        project_url="https://llava-vl.github.io/",
     )
     alice = make_person("张宇森", affiliation="星河大学")
-    make_talk(session, "第二个报告", presenters=[make_person("翟胜方")], segment="第二场", order=2,
-              summary="对比损失 $\\frac{a}{b}$ 与 <script>alert(1)</script>")
-    make_talk(session, "LLaVA 讲解", presenters=[alice], segment="第一场", order=1, paper=paper, tags="Oral")
+    make_talk(
+        session,
+        "第二个报告",
+        presenters=[make_person("翟胜方")],
+        segment="第二场",
+        order=2,
+        summary="对比损失 $\\frac{a}{b}$ 与 <script>alert(1)</script>",
+    )
+    make_talk(
+        session,
+        "LLaVA 讲解",
+        presenters=[alice],
+        segment="第一场",
+        order=1,
+        paper=paper,
+        tags="Oral",
+    )
     return session
 
 
@@ -48,7 +65,9 @@ def test_it_shows_the_session_with_its_time_in_the_series_zone(client, nice47):
     html = client.get("/nice/47/").content.decode()
     assert "<h1>多模态论文分享@ICLR2025</h1>" in html
     assert "第47期" in html
-    assert '<time datetime="2025-03-15T19:00:00+08:00">2025年3月15日 星期六 19:00–21:00</time>' in html
+    assert (
+        '<time datetime="2025-03-15T19:00:00+08:00">2025年3月15日 星期六 19:00–21:00</time>' in html
+    )
     assert "Asia/Shanghai (UTC+08:00)" in html
     assert "腾讯会议 123-456" in html
     assert 'href="https://meeting.example.org/47"' in html
@@ -58,12 +77,20 @@ def test_it_shows_the_session_with_its_time_in_the_series_zone(client, nice47):
 def test_it_lists_talks_in_order_grouped_by_segment_with_links(client, nice47):
     html = client.get("/nice/47/").content.decode()
     html = html[html.index("<main") :]
-    assert html.index("第一场") < html.index("LLaVA 讲解") < html.index("第二场") < html.index("第二个报告")
+    assert (
+        html.index("第一场")
+        < html.index("LLaVA 讲解")
+        < html.index("第二场")
+        < html.index("第二个报告")
+    )
     assert '<span class="badge">Oral</span>' in html
     assert 'href="https://arxiv.org/abs/2304.08485"' in html
     assert 'href="https://github.com/haotian-liu/LLaVA"' in html
     assert 'href="https://llava-vl.github.io/"' in html
-    assert '<a href="/people/%E5%BC%A0%E5%AE%87%E6%A3%AE/">张宇森</a> <span class="affiliation">星河大学</span>' in html
+    assert (
+        '<a href="/people/%E5%BC%A0%E5%AE%87%E6%A3%AE/">张宇森</a> <span class="affiliation">星河大学</span>'
+        in html
+    )
 
 
 def test_it_renders_summaries_as_sanitized_html_with_mathml(client, nice47):
@@ -132,7 +159,12 @@ def test_its_query_count_does_not_grow_with_talks(client, django_assert_num_quer
     session = make_session(series, number=1, keywords=["a", "b"])
     add_session_presenter(session, make_person("Host"))
     for index in range(talks):
-        make_talk(session, f"T{index}", presenters=[make_person(f"P{index}")], paper=make_paper(f"Paper {index}"))
+        make_talk(
+            session,
+            f"T{index}",
+            presenters=[make_person(f"P{index}")],
+            paper=make_paper(f"Paper {index}"),
+        )
     # 1 session with series; 2 keywords; 3 session presenters; 4 talks with
     # papers; 5 talk presenters; 6 previous; 7 next.
     with django_assert_num_queries(7):

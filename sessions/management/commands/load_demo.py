@@ -40,26 +40,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, **options):
         if Series.objects.exists():
-            self.stdout.write("The database already has a series; demo data not loaded.")
+            if options["verbosity"]:
+                self.stdout.write("The database already has a series; demo data not loaded.")
             return
         data = json.loads(path.read_text(encoding="utf-8"))
         with transaction.atomic():
             counts = load_archive(data)
-        self.stdout.write(
-            self.style.SUCCESS(
-                "Loaded {sessions} sessions, {talks} talks, {papers} papers, {people} people.".format(
-                    **counts
+        if options["verbosity"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Loaded {sessions} sessions, {talks} talks, {papers} papers, {people} people.".format(
+                        **counts
+                    )
                 )
             )
-        )
 
 
 def load_archive(data: dict) -> dict[str, int]:
     """Create the series, people, papers, sessions and talks described by `data`."""
     series = Series.objects.create(**data["series"])
-    people = {
-        entry["name"]: Person.objects.create(**entry) for entry in data.get("people", [])
-    }
+    people = {entry["name"]: Person.objects.create(**entry) for entry in data.get("people", [])}
     papers: dict[str, Paper] = {}
     keywords: dict[str, Keyword] = {}
     talk_count = 0
@@ -104,7 +104,10 @@ def load_archive(data: dict) -> dict[str, int]:
 def _times(entry: dict, series: Series) -> dict[str, datetime | None]:
     if "upcoming_in_days" in entry:
         starts_at = next_weekday_evening(series.zone, entry["upcoming_in_days"])
-        return {"starts_at": starts_at, "ends_at": starts_at + timedelta(minutes=entry["duration_minutes"])}
+        return {
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=entry["duration_minutes"]),
+        }
 
     def parse(value: str | None) -> datetime | None:
         if not value:

@@ -1,0 +1,99 @@
+"""`make bench`: how fast the public pages and the API answer on a large archive.
+
+Builds a throwaway SQLite database with the demo archive plus 300 synthetic
+sessions of 6 talks each, then times each page through Django's test client
+(no network) and counts its queries. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+workdir = tempfile.mkdtemp(prefix="nice-bench-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nice.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+SYNTHETIC_SESSIONS = 300
+TALKS_PER_SESSION = 6
+REPEATS = 30
+
+
+def build_archive() -> None:
+    from datetime import timedelta
+
+    from papers.models import Paper
+    from sessions.models import Person, Series, Session, Talk, TalkPresenter
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    series = Series.objects.get(slug="nice")
+    start = Session.objects.order_by("starts_at").first().starts_at
+    people = [Person.objects.create(name=f"嘉宾{i}") for i in range(60)]
+    with transaction.atomic():
+        for n in range(SYNTHETIC_SESSIONS):
+            session = Session.objects.create(
+                series=series, number=1000 + n, title=f"合成分享 {n}: 多模态与推理",
+                starts_at=start - timedelta(weeks=n + 1), status="published",
+            )
+            for t in range(TALKS_PER_SESSION):
+                paper = Paper.objects.create(title=f"Synthetic paper {n}.{t}", venue="ICLR 2025", year=2025)
+                talk = Talk.objects.create(
+                    session=session, order=t + 1, title=f"Talk {n}.{t}", paper=paper,
+                    summary=f"Loss $\\mathcal{{L}}_{t} = -\\log p(x)$, 第{t}个报告的摘要。",
+                )
+                TalkPresenter.objects.create(talk=talk, person=people[(n + t) % len(people)])
+
+
+def measure(client: Client, url: str) -> tuple[float, float, int]:
+    client.get(url)  # warm caches (templates, Markdown)
+    timings = []
+    for _ in range(REPEATS):
+        began = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        timings.append((time.perf_counter() - began) * 1000)
+        assert response.status_code in (200, 302), (url, response.status_code)
+    return statistics.median(timings), max(timings), len(queries)
+
+
+def main() -> None:
+    began = time.perf_counter()
+    build_archive()
+    print(f"archive: demo + {SYNTHETIC_SESSIONS} sessions × {TALKS_PER_SESSION} talks, built in {time.perf_counter() - began:.1f} s")
+    client = Client(HTTP_HOST="127.0.0.1")
+    urls = [
+        "/", "/nice/", "/nice/?page=10", "/nice/?year=2025", "/nice/1/", "/nice/1100/",
+        "/search/?q=%E5%A4%9A%E6%A8%A1%E6%80%81", "/search/?q=hallucination",
+        "/api/v1/series", "/api/v1/series/nice/sessions", "/api/v1/series/nice/sessions/1100",
+    ]
+    print(f"{'url':<42}{'median ms':>11}{'max ms':>9}{'queries':>9}")
+    for url in urls:
+        median, worst, queries = measure(client, url)
+        print(f"{url:<42}{median:>11.1f}{worst:>9.1f}{queries:>9}")
+
+    from nice.markdown import render_markdown
+
+    text = "Loss $\\mathcal{L} = -\\log \\frac{e^{s_i}}{\\sum_j e^{s_j}}$ 与 **对比学习**。\n\n$$x^2$$"
+    began = time.perf_counter()
+    for i in range(500):
+        render_markdown.__wrapped__(text + str(i))
+    print(f"render_markdown, uncached: {(time.perf_counter() - began) * 2:.2f} ms per summary")
+
+
+if __name__ == "__main__":
+    main()
