@@ -47,13 +47,21 @@ def build_archive() -> None:
     with transaction.atomic():
         for n in range(SYNTHETIC_SESSIONS):
             session = Session.objects.create(
-                series=series, number=1000 + n, title=f"合成分享 {n}: 多模态与推理",
-                starts_at=start - timedelta(weeks=n + 1), status="published",
+                series=series,
+                number=1000 + n,
+                title=f"合成分享 {n}: 多模态与推理",
+                starts_at=start - timedelta(weeks=n + 1),
+                status="published",
             )
             for t in range(TALKS_PER_SESSION):
-                paper = Paper.objects.create(title=f"Synthetic paper {n}.{t}", venue="ICLR 2025", year=2025)
+                paper = Paper.objects.create(
+                    title=f"Synthetic paper {n}.{t}", venue="ICLR 2025", year=2025
+                )
                 talk = Talk.objects.create(
-                    session=session, order=t + 1, title=f"Talk {n}.{t}", paper=paper,
+                    session=session,
+                    order=t + 1,
+                    title=f"Talk {n}.{t}",
+                    paper=paper,
                     summary=f"Loss $\\mathcal{{L}}_{t} = -\\log p(x)$, 第{t}个报告的摘要。",
                 )
                 TalkPresenter.objects.create(talk=talk, person=people[(n + t) % len(people)])
@@ -74,12 +82,22 @@ def measure(client: Client, url: str) -> tuple[float, float, int]:
 def main() -> None:
     began = time.perf_counter()
     build_archive()
-    print(f"archive: demo + {SYNTHETIC_SESSIONS} sessions × {TALKS_PER_SESSION} talks, built in {time.perf_counter() - began:.1f} s")
+    print(
+        f"archive: demo + {SYNTHETIC_SESSIONS} sessions × {TALKS_PER_SESSION} talks, built in {time.perf_counter() - began:.1f} s"
+    )
     client = Client(HTTP_HOST="127.0.0.1")
     urls = [
-        "/", "/nice/", "/nice/?page=10", "/nice/?year=2025", "/nice/1/", "/nice/1100/",
-        "/search/?q=%E5%A4%9A%E6%A8%A1%E6%80%81", "/search/?q=hallucination",
-        "/api/v1/series", "/api/v1/series/nice/sessions", "/api/v1/series/nice/sessions/1100",
+        "/",
+        "/nice/",
+        "/nice/?page=10",
+        "/nice/?year=2025",
+        "/nice/1/",
+        "/nice/1100/",
+        "/search/?q=%E5%A4%9A%E6%A8%A1%E6%80%81",
+        "/search/?q=hallucination",
+        "/api/v1/series",
+        "/api/v1/series/nice/sessions",
+        "/api/v1/series/nice/sessions/1100",
     ]
     print(f"{'url':<42}{'median ms':>11}{'max ms':>9}{'queries':>9}")
     for url in urls:
@@ -88,7 +106,9 @@ def main() -> None:
 
     from nice.markdown import render_markdown
 
-    text = "Loss $\\mathcal{L} = -\\log \\frac{e^{s_i}}{\\sum_j e^{s_j}}$ 与 **对比学习**。\n\n$$x^2$$"
+    text = (
+        "Loss $\\mathcal{L} = -\\log \\frac{e^{s_i}}{\\sum_j e^{s_j}}$ 与 **对比学习**。\n\n$$x^2$$"
+    )
     began = time.perf_counter()
     for i in range(500):
         render_markdown.__wrapped__(text + str(i))

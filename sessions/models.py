@@ -184,22 +184,30 @@ class SessionQuerySet(models.QuerySet):
         return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__lt=now)
 
     def with_cards(self) -> SessionQuerySet:
-        """Everything a session card shows, in a fixed number of queries."""
-        return self.select_related("series").prefetch_related(
-            "keywords",
-            Prefetch(
-                "session_presenters",
-                queryset=SessionPresenter.objects.select_related("person"),
-            ),
-            Prefetch(
-                "talks",
-                queryset=Talk.objects.select_related("paper").prefetch_related(
-                    Prefetch(
-                        "talk_presenters",
-                        queryset=TalkPresenter.objects.select_related("person"),
-                    )
+        """Everything a session card shows, in a fixed number of queries.
+
+        FETCH_PEERS is the safety net: should a template reach for a relation
+        not prefetched here, it is loaded for all cards in one query, not one each.
+        """
+        return (
+            self.fetch_mode(models.FETCH_PEERS)
+            .select_related("series")
+            .prefetch_related(
+                "keywords",
+                Prefetch(
+                    "session_presenters",
+                    queryset=SessionPresenter.objects.select_related("person"),
                 ),
-            ),
+                Prefetch(
+                    "talks",
+                    queryset=Talk.objects.select_related("paper").prefetch_related(
+                        Prefetch(
+                            "talk_presenters",
+                            queryset=TalkPresenter.objects.select_related("person"),
+                        )
+                    ),
+                ),
+            )
         )
 
 
