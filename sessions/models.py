@@ -179,6 +179,10 @@ class SessionQuerySet(models.QuerySet):
             .order_by("starts_at")
         )
 
+    def coming(self) -> SessionQuerySet:
+        """What visitors can look forward to: public, not cancelled, not over, soonest first."""
+        return self.public().exclude(status=Session.Status.CANCELLED).upcoming()
+
     def past(self, now: datetime | None = None) -> SessionQuerySet:
         now = now or timezone.now()
         return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__lt=now)

@@ -32,13 +32,11 @@ def _featured_sessions() -> list[tuple[Series, Session | None]]:
 
     Two queries plus the cards' prefetches, however many series there are.
     """
-    public = Session.objects.public()
-    upcoming = public.upcoming().exclude(status=Session.Status.CANCELLED)
-    latest = public.order_by("-starts_at")
+    latest = Session.objects.public().order_by("-starts_at")
     series_list = list(
         Series.objects.annotate(
             featured_id=Coalesce(
-                Subquery(upcoming.filter(series=OuterRef("pk")).values("pk")[:1]),
+                Subquery(Session.objects.coming().filter(series=OuterRef("pk")).values("pk")[:1]),
                 Subquery(latest.filter(series=OuterRef("pk")).values("pk")[:1]),
             )
         )
@@ -64,10 +62,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _archive_filters(request: HttpRequest) -> dict:
-    """The archive's filters from the query string; a malformed year is ignored."""
+    """The archive's filters from the query string; a malformed or absurd year is ignored."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
+        year = None
+    if year is not None and not 1900 <= year <= 2200:
         year = None
     return {
         "year": year,
@@ -117,13 +117,7 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         # A filter changed: the filter bar and the results, replaced together.
         return render(request, "sessions/series_archive.html#results", context)
-    context["next_session"] = (
-        Session.objects.public()
-        .upcoming()
-        .filter(series=series)
-        .exclude(status=Session.Status.CANCELLED)
-        .first()
-    )
+    context["next_session"] = Session.objects.coming().filter(series=series).first()
     return render(request, "sessions/series_archive.html", context)
 
 
@@ -131,14 +125,7 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def series_next(request: HttpRequest, slug: str) -> HttpResponse:
     """Redirect to the series' next session: a link that never goes stale in a group chat."""
     series = get_object_or_404(Series, slug=slug)
-    upcoming = (
-        Session.objects.public()
-        .upcoming()
-        .filter(series=series)
-        .exclude(status=Session.Status.CANCELLED)
-        .select_related("series")
-        .first()
-    )
+    upcoming = Session.objects.coming().filter(series=series).select_related("series").first()
     return redirect(upcoming or series)
 
 

@@ -74,8 +74,9 @@ def test_it_filters_by_keyword_and_venue(client, archive):
     assert numbers(client.get("/nice/?keyword=" + quote("多模态") + "&year=2024")) == [1]
 
 
-def test_it_ignores_a_malformed_year_and_page(client, archive):
-    response = client.get("/nice/?year=abc&page=zzz")
+@pytest.mark.parametrize("query", ["year=abc&page=zzz", "year=99999", "year=0", "year=-5&page=-1"])
+def test_it_ignores_a_malformed_year_and_page(client, archive, query):
+    response = client.get(f"/nice/?{query}")
     assert response.status_code == 200
     assert numbers(response) == [5, 3, 2, 1]
 

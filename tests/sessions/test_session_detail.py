@@ -175,3 +175,17 @@ def test_full_sessions_cost_the_same_too(client, django_assert_num_queries):
     make_full_session(make_series(), 5)
     with django_assert_num_queries(7):
         client.get("/nice/5/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/nice/99999999999999999999/",
+        "/papers/99999999999999999999/",
+        "/api/v1/series/nice/sessions/99999999999999999999",
+        "/api/v1/series/nice/sessions?page=99999999999999999999",
+    ],
+)
+def test_numbers_beyond_the_database_range_are_404_not_500(client, url):
+    make_session(make_series(), number=1)
+    assert client.get(url).status_code == 404
