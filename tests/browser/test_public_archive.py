@@ -122,4 +122,4 @@ def test_the_language_switch_turns_the_page_english(page, archive):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator(".session-head__number")).to_have_text("No. 47")
-    expect(page.locator(".session-head .when")).to_contain_text("March 15, 2025")
+    expect(page.locator(".session-head .when")).to_contain_text("Sat, Mar 15, 2025 19:00")
