@@ -239,6 +239,10 @@ class Session(models.Model):
     )
     title = models.CharField(_("title"), max_length=300)
     starts_at = models.DateTimeField(_("starts at"))
+    # Archives sometimes give only the date; then the page must not show a made-up 00:00.
+    has_start_time = models.BooleanField(
+        _("start time known"), default=True, help_text=_("Off when only the date is known.")
+    )
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     venue = models.CharField(_("venue"), max_length=300, blank=True)
     live_url = models.URLField(_("live link"), max_length=500, blank=True)

@@ -1,0 +1,82 @@
+"""python manage.py import_archive PATH [--series SLUG] [--dry-run] [--strict]
+
+Imports a session archive kept in the NICE docsify format (an index table
+plus one Markdown page per session). Safe to run again: an unchanged
+archive changes nothing, a newer one updates what changed.
+"""
+
+from __future__ import annotations
+
+import time
+import zoneinfo
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from sessions.importing import ArchiveWriter, Report, attach_series_qr
+from sessions.models import Series, validate_timezone
+from sessions.nice_archive import read_archive
+
+
+class DryRunRollback(Exception):
+    """Raised to roll a dry run back once its report is complete."""
+
+
+class Command(BaseCommand):
+    help = "Import a session archive in the NICE docsify format (index README.md + pages)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help="the archive's root: the folder with README.md")
+        parser.add_argument("--series", help="series slug (default: from the index, e.g. nice)")
+        parser.add_argument("--series-name", help="name for a new series (default: e.g. NICE)")
+        parser.add_argument("--timezone", default="Asia/Shanghai", help="the times' zone")
+        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument("--strict", action="store_true", help="abort on the first bad page")
+
+    def handle(self, *args, path: Path, dry_run: bool, strict: bool, **options):
+        started = time.perf_counter()
+        try:
+            validate_timezone(options["timezone"])
+        except Exception:
+            raise CommandError(f"unknown time zone: {options['timezone']}") from None
+        zone = zoneinfo.ZoneInfo(options["timezone"])
+        try:
+            archive = read_archive(path, zone)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
+
+        report = Report(warnings=list(archive.warnings), errors=list(archive.errors))
+        if strict and report.errors:
+            raise CommandError(f"nothing imported: {report.errors[0]}")
+        prefix = archive.series_prefix or path.resolve().name
+        slug = options["series"] or slugify(prefix) or "archive"
+        try:
+            with transaction.atomic():
+                series, created = Series.objects.get_or_create(
+                    slug=slug,
+                    defaults={"name": options["series_name"] or prefix, "timezone": zone.key},
+                )
+                if created:
+                    self.stdout.write(f"created series “{series.name}” ({slug})")
+                writer = ArchiveWriter(series, report)
+                for data in sorted(archive.sessions, key=lambda s: s.number):
+                    writer.write(data)
+                attach_series_qr(
+                    series, next((s.qr_image for s in archive.sessions if s.qr_image), None), report
+                )
+                if dry_run:
+                    raise DryRunRollback
+        except DryRunRollback:
+            self.stdout.write("dry run: nothing was written. It would have made these changes:")
+
+        for line in report.summary_lines():
+            self.stdout.write(line)
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(archive.sessions)} sessions read, {len(report.errors)} skipped, "
+                f"{report.changes} changes, in {seconds:.2f} s"
+            )
+        )
