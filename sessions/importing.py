@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from nice.uploads import validate_image_upload
 from papers.models import Paper
@@ -78,12 +78,21 @@ class ArchiveWriter:
         self._counted[key] = outcome
 
     def write(self, data: SessionData) -> Session:
-        """Create or update one session, its keywords, presenters and talks. Hits the database."""
-        with transaction.atomic():
-            session, created, changed = self._session(data)
-            changed |= self._set_keywords(session, data.keywords)
-            changed |= self._set_session_presenters(session, data.presenters)
-            changed |= self._set_talks(session, data.talks)
+        """Create or update one session, its keywords, presenters and talks. Hits the database.
+
+        On a database error the session's savepoint rolls back, and so does what
+        this writer remembered and counted for it; the error is raised on.
+        """
+        remembered = self._remember()
+        try:
+            with transaction.atomic():
+                session, created, changed = self._session(data)
+                changed |= self._set_keywords(session, data.keywords)
+                changed |= self._set_session_presenters(session, data.presenters)
+                changed |= self._set_talks(session, data.talks)
+        except DatabaseError:
+            self._forget_since(remembered)
+            raise
         if not changed:
             self.report.unchanged["sessions"] += 1
         elif created:
@@ -91,6 +100,20 @@ class ArchiveWriter:
         else:
             self.report.updated["sessions"] += 1
         return session
+
+    def _remember(self) -> tuple:
+        report = self.report
+        counters = (report.created, report.updated, report.deleted, report.unchanged)
+        return tuple(Counter(c) for c in counters), dict(self._counted)
+
+    def _forget_since(self, remembered: tuple) -> None:
+        """Undo the counts of a rolled-back session, and drop every cached row: one may
+        have been created, or changed in memory, inside the savepoint."""
+        counters, counted = remembered
+        report = self.report
+        report.created, report.updated, report.deleted, report.unchanged = counters
+        self._counted = counted
+        self._people, self._papers, self._keywords = {}, {}, {}
 
     # -------------------------------------------------------------- session
 

@@ -116,8 +116,11 @@ _VENUE = re.compile(r"^([A-Za-z][A-Za-z&\- ]*?)\s*'?(\d{4}|\d{2})$")
 _URL = re.compile(r"https?://\S+")
 _LABELLED_LINE = re.compile(r"^([^\s：:]{1,6})[：:]\s*(.*)$")
 _TERMINAL_PUNCTUATION = "。．.!！?？;；"
-# A paragraph this long is prose (a summary), not a heading or an agenda item.
+# A line this long, or a full sentence this long, is prose rather than a heading.
 PROSE_MIN_CHARS = 60
+SENTENCE_MIN_CHARS = 20
+# A page with this much prose (and no other shape) is one talk with an abstract.
+ABSTRACT_MIN_CHARS = 80
 
 
 def parse_date(text: str) -> date | None:
@@ -140,6 +143,8 @@ def parse_time_section(text: str) -> tuple[date | None, time | None, time | None
     if not match:
         return None, None, None
     day = parse_date(match[0])
+    if day is None:
+        return None, None, None
     times = _TIME_RANGE.search(text, match.end())
     if not times:
         return day, None, None
@@ -223,7 +228,11 @@ def as_markdown(lines: list[str]) -> str:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line.strip()) >= PROSE_MIN_CHARS and not _LIST_ITEM.match(line.strip())
+    text = line.strip()
+    if not text or _LIST_ITEM.match(text):
+        return False
+    is_sentence = len(text) >= SENTENCE_MIN_CHARS and text[-1] in _TERMINAL_PUNCTUATION
+    return len(text) >= PROSE_MIN_CHARS or is_sentence
 
 
 def _is_heading_like(line: str) -> bool:
@@ -393,7 +402,7 @@ def extract_talks(
         pass
     else:
         talks = _headed_paragraphs(stripped)
-        if not talks and any(_is_prose(text) for text in stripped):
+        if not talks and sum(len(t) for t in stripped if _is_prose(t)) >= ABSTRACT_MIN_CHARS:
             # One talk: an outline and a long abstract (NICE 11).
             talks = [TalkData(title=session_title, summary=as_markdown(texts))]
     if not talks:
@@ -612,7 +621,7 @@ def _session(
 def _times(page: Page, row: IndexRow, where: str, zone: ZoneInfo, warnings: list[Problem]):
     section = page.sections.get("时间", [])
     text = " ".join(line for _, line in section)
-    line = section[0][0] if section else 1
+    line = next((number for number, text in section if text.strip()), 1)
     day, start, end = parse_time_section(text)
     if day and row.day and day != row.day:
         warnings.append(

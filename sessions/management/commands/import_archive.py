@@ -12,16 +12,12 @@ import zoneinfo
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from sessions.importing import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
-from sessions.nice_archive import read_archive
-
-
-class DryRunRollback(Exception):
-    """Raised to roll a dry run back once its report is complete."""
+from sessions.nice_archive import Problem, read_archive
 
 
 class Command(BaseCommand):
@@ -52,23 +48,29 @@ class Command(BaseCommand):
             raise CommandError(f"nothing imported: {report.errors[0]}")
         prefix = archive.series_prefix or path.resolve().name
         slug = options["series"] or slugify(prefix) or "archive"
-        try:
-            with transaction.atomic():
-                series, created = Series.objects.get_or_create(
-                    slug=slug,
-                    defaults={"name": options["series_name"] or prefix, "timezone": zone.key},
-                )
-                if created:
-                    self.stdout.write(f"created series “{series.name}” ({slug})")
-                writer = ArchiveWriter(series, report)
-                for data in sorted(archive.sessions, key=lambda s: s.number):
+        with transaction.atomic():
+            series, created = Series.objects.get_or_create(
+                slug=slug,
+                defaults={"name": options["series_name"] or prefix, "timezone": zone.key},
+            )
+            if created:
+                self.stdout.write(f"created series “{series.name}” ({slug})")
+            writer = ArchiveWriter(series, report)
+            for data in sorted(archive.sessions, key=lambda s: s.number):
+                try:
                     writer.write(data)
-                attach_series_qr(
-                    series, next((s.qr_image for s in archive.sessions if s.qr_image), None), report
-                )
-                if dry_run:
-                    raise DryRunRollback
-        except DryRunRollback:
+                except DatabaseError as error:
+                    problem = Problem(data.source, f"session {data.number} not saved: {error}")
+                    if strict:
+                        raise CommandError(f"nothing imported: {problem}") from None
+                    report.errors.append(problem)
+            attach_series_qr(
+                series, next((s.qr_image for s in archive.sessions if s.qr_image), None), report
+            )
+            if dry_run:
+                # Everything ran for real, so the report is exact; none of it stays.
+                transaction.set_rollback(True)
+        if dry_run:
             self.stdout.write("dry run: nothing was written. It would have made these changes:")
 
         for line in report.summary_lines():
