@@ -79,6 +79,53 @@ def measure(client: Client, url: str) -> tuple[float, float, int]:
     return statistics.median(timings), max(timings), len(queries)
 
 
+def write_synthetic_archive(root: Path, sessions: int) -> None:
+    """An archive in the NICE format: index rows plus pages of three 论文： talks each."""
+    pages = root / "docs" / "files"
+    pages.mkdir(parents=True)
+    rows = []
+    for n in range(1, sessions + 1):
+        people = [f"讲者{(n * 3 + k) % 400}" for k in range(3)]
+        rows.append(
+            f"| NICE {n}期 | 2020.1.{n % 28 + 1} | [合成第{n}期](./docs/files/nice_{n}.md) | "
+            f"{', '.join(people)} | 关键词{n % 30}，多模态 | [Link](./docs/files/nice_{n}.md) |"
+        )
+        talks = "\n\n".join(
+            f"论文：Synthetic paper {n}.{t}\n论文链接：https://arxiv.org/abs/{2001 + n % 12:04d}.{n * 3 + t:05d}\n\n"
+            f"论文介绍：第{n}期第{t}个报告的摘要，讨论 $x_{t}^2$ 与多模态大模型的幻觉问题。"
+            for t in range(3)
+        )
+        (pages / f"nice_{n}.md").write_text(
+            f"# NICE {n}期 | 合成第{n}期\n\n## 时间\n\n2020.1.{n % 28 + 1} 19:00-21:00\n\n## 内容\n\n{talks}\n",
+            encoding="utf-8",
+        )
+    header = (
+        "| ID | Date | Title | Presenter | Keywords | Link |\n| -- | -- | -- | -- | -- | -- |\n"
+    )
+    (root / "README.md").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def bench_import() -> None:
+    from io import StringIO
+
+    def timed(path: Path, slug: str) -> tuple[float, str]:
+        out = StringIO()
+        began = time.perf_counter()
+        call_command("import_archive", str(path), "--series", slug, stdout=out)
+        return time.perf_counter() - began, out.getvalue().strip().splitlines()[-1]
+
+    sample = Path(__file__).resolve().parents[2] / "shared" / "examples" / "nice-archive"
+    if sample.exists():
+        for label in ("first", "again"):
+            seconds, last = timed(sample, "sample")
+            print(f"import the 8-session NICE sample ({label}): {seconds:.2f} s  [{last}]")
+    root = Path(workdir) / "synthetic-archive"
+    write_synthetic_archive(root, 1000)
+    for label in ("first", "again"):
+        seconds, last = timed(root, "synthetic")
+        print(f"import 1,000 sessions × 3 talks ({label}): {seconds:.1f} s  [{last}]")
+
+
 def main() -> None:
     began = time.perf_counter()
     build_archive()
@@ -113,6 +160,7 @@ def main() -> None:
     for i in range(500):
         render_markdown.__wrapped__(text + str(i))
     print(f"render_markdown, uncached: {(time.perf_counter() - began) * 2:.2f} ms per summary")
+    bench_import()
 
 
 if __name__ == "__main__":
