@@ -5,12 +5,41 @@ from django.views.static import serve
 
 from nice.views import healthz
 from papers.views import paper_detail
-from sessions import api, views
+from sessions import api, views, workspace
+
+session_prefix = "<slug:slug>/<int:number>/"
+talk_prefix = session_prefix + "talks/<int:talk_id>/"
+manage_patterns = [
+    path("", workspace.dashboard, name="manage-dashboard"),
+    path("people/", workspace.people_search, name="manage-people"),
+    path("preview/", workspace.markdown_preview, name="manage-preview"),
+    path("<slug:slug>/new/", workspace.session_new, name="manage-session-new"),
+    path(session_prefix, workspace.session_edit, name="manage-session"),
+    path(session_prefix + "status/", workspace.session_status, name="manage-session-status"),
+    path(
+        session_prefix + "duplicate/", workspace.session_duplicate, name="manage-session-duplicate"
+    ),
+    path(session_prefix + "delete/", workspace.session_delete, name="manage-session-delete"),
+    path(session_prefix + "history/", workspace.session_history, name="manage-session-history"),
+    path(session_prefix + "talks/", workspace.talk_add, name="manage-talk-add"),
+    path(session_prefix + "talks/order/", workspace.talk_order, name="manage-talk-order"),
+    path(talk_prefix, workspace.talk_edit, name="manage-talk"),
+    path(talk_prefix + "move/", workspace.talk_move, name="manage-talk-move"),
+    path(talk_prefix + "delete/", workspace.talk_delete, name="manage-talk-delete"),
+    path(talk_prefix + "presenters/", workspace.presenter_add, name="manage-presenter-add"),
+    path(
+        talk_prefix + "presenters/<int:person_id>/delete/",
+        workspace.presenter_remove,
+        name="manage-presenter-remove",
+    ),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("manage/", include(manage_patterns)),
     path("api/openapi.json", api.openapi, name="api-openapi"),
     path("api/v1/series", api.series_list, name="api-series-list"),
     path("api/v1/series/<slug:slug>/sessions", api.session_list, name="api-session-list"),

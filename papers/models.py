@@ -25,6 +25,9 @@ class Paper(models.Model):
         help_text=_("An id such as 2401.12345 or an arXiv link; the version is dropped."),
     )
     doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    primary_category = models.CharField(
+        _("primary category"), max_length=40, blank=True, help_text=_("arXiv's, e.g. cs.CL")
+    )
     url = models.URLField(_("paper link"), max_length=500, blank=True)
     code_url = models.URLField(_("code link"), max_length=500, blank=True)
     project_url = models.URLField(_("project page"), max_length=500, blank=True)

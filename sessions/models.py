@@ -278,6 +278,9 @@ class Session(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # Bumped by every change to the session or its talks: a save made from an
+    # older version is refused instead of silently overwriting someone's work.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -503,3 +506,27 @@ class TalkPresenter(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+
+class SessionRevision(models.Model):
+    """One change to a session or its talks: who, when, and what changed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=200)
+    # The session as it was after the change, and [field, before, after] triples.
+    snapshot = models.JSONField()
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "version"], name="revision_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} v{self.version}: {self.summary}"
