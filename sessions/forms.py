@@ -94,12 +94,9 @@ class AddTalkForm(forms.Form):
         help_text=_("An arXiv id or link (2401.12345, hep-th/9901001), a DOI, or a title."),
     )
 
-    def clean_reference(self) -> str:
-        return self.cleaned_data["reference"].strip()
-
-    def parsed(self) -> tuple[str, str]:
+    def clean_reference(self) -> tuple[str, str]:
         """("arxiv", id), ("doi", doi) or ("title", text)."""
-        text = self.cleaned_data["reference"]
+        text = self.cleaned_data["reference"].strip()
         try:
             return "arxiv", normalize_arxiv_id(text)
         except ValueError:

@@ -156,7 +156,7 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
         if request.method == "GET":
             form = SessionForm(instance=session, series=session.series)
             return render(request, "manage/editor.html", _editor_context(session, form))
-        if request.htmx and request.GET.get("validate"):
+        if request.GET.get("validate"):
             # Validation as the organizer types: bind, check, save nothing.
             unsaved = Session.objects.get(pk=session.pk)
             form = SessionForm(request.POST, instance=unsaved, series=session.series)
@@ -420,7 +420,7 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
         if not request.htmx:
             messages.error(request, " ".join(form.errors["reference"]))
         return _talks_response(request, session, add_form=form)
-    kind, value = form.parsed()
+    kind, value = form.cleaned_data["reference"]
     paper, reached = paper_for_reference(kind, value)
     with _recorded(request, session, _("Added a talk")):
         last = session.talks.aggregate(Max("order"))["order__max"] or 0

@@ -20,3 +20,28 @@ def demo(db):
 def fast_password_hashing(settings):
     """Real hashers take ~0.5 s a user by design; tests do not need that."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """arXiv answers are cached; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def arxiv(settings):
+    """The arXiv API, answered from recorded responses on loopback."""
+    from tests.arxiv_server import RecordedArxiv
+
+    with RecordedArxiv() as server:
+        settings.ARXIV_API_URL = server.url
+        yield server
+
+
+@pytest.fixture
+def arxiv_down(settings):
+    from tests.arxiv_server import unreachable_url
+
+    settings.ARXIV_API_URL = unreachable_url()
