@@ -15,7 +15,7 @@ RECORDED = Path(__file__).parent / "fixtures" / "arxiv"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the http.server API
+    def do_GET(self):
         self.server.requests.append(self.path)
         arxiv_id = parse_qs(urlparse(self.path).query).get("id_list", [""])[0]
         recorded = RECORDED / f"{arxiv_id.replace('/', '_')}.xml"

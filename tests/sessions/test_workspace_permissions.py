@@ -79,7 +79,7 @@ def state() -> tuple:
 
 def test_anonymous_visitors_are_sent_to_log_in_and_change_nothing(client, world):
     before = state()
-    for method, url, data in requests_for(world) + [("get", "/manage/", {})]:
+    for method, url, data in [*requests_for(world), ("get", "/manage/", {})]:
         response = getattr(client, method)(url, data)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/login/?next="), url
