@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nice.uploads import RandomUploadPath, validate_image_upload, validate_pdf_upload
 from papers.models import Paper
@@ -244,7 +245,7 @@ class Session(models.Model):
         _("start time known"), default=True, help_text=_("Off when only the date is known.")
     )
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    venue = models.CharField(pgettext_lazy("where a session meets", "venue"), max_length=300, blank=True)
     live_url = models.URLField(_("live link"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     keywords = models.ManyToManyField(
