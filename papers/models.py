@@ -17,7 +17,12 @@ class Paper(models.Model):
     # One author per line: keeps names searchable as text on every backend
     # (a JSON list would store Chinese names as \u escapes on SQLite).
     authors = models.TextField(_("authors"), blank=True, help_text=_("One author per line."))
-    venue = models.CharField(pgettext_lazy("where a paper was published", "venue"), max_length=100, blank=True, help_text=_("e.g. ICLR 2025"))
+    venue = models.CharField(
+        pgettext_lazy("where a paper was published", "venue"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. ICLR 2025"),
+    )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     arxiv_id = models.CharField(
         _("arXiv id"),

@@ -245,7 +245,9 @@ class Session(models.Model):
         _("start time known"), default=True, help_text=_("Off when only the date is known.")
     )
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    venue = models.CharField(pgettext_lazy("where a session meets", "venue"), max_length=300, blank=True)
+    venue = models.CharField(
+        pgettext_lazy("where a session meets", "venue"), max_length=300, blank=True
+    )
     live_url = models.URLField(_("live link"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     keywords = models.ManyToManyField(
