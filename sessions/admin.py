@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from sessions import history
 from sessions.models import (
     Keyword,
     Person,
@@ -77,6 +78,19 @@ class SessionAdmin(admin.ModelAdmin):
         (_("About"), {"fields": ["description", "keywords"]}),
         (_("Images"), {"fields": ["poster", "qr_image"]}),
     ]
+
+    # Admin edits go into the session's history and bump its version like the
+    # workspace's, so an organizer's stale form cannot overwrite them.
+    def save_model(self, request, obj, form, change):
+        request._session_before = (
+            history.snapshot(Session.objects.get(pk=obj.pk)) if change else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        summary = _("Edited in the admin") if change else _("Created in the admin")
+        history.record(form.instance, request.user, summary, request._session_before)
 
 
 class TalkPresenterInline(admin.TabularInline):

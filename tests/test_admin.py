@@ -155,3 +155,15 @@ def test_the_admin_stores_the_start_it_was_given_in_utc(admin_client):
 def test_admins_can_see_drafts_in_the_admin_list(admin_client):
     make_session(make_series(), number=3, title="Draft for admins", status="draft")
     assert "Draft for admins" in admin_client.get("/admin/nice_sessions/session/").content.decode()
+
+
+def test_admin_edits_are_recorded_and_bump_the_version(admin_client):
+    session = make_session(make_series(), number=7, title="Before")
+    data = session_form(session.series, title="After", status="draft")
+    response = admin_client.post(f"/admin/nice_sessions/session/{session.pk}/change/", data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.title, session.version) == ("After", 2)
+    revision = session.revisions.get()
+    assert (revision.user.username, revision.summary) == ("admin", "在后台修改")
+    assert ["title", "Before", "After"] in revision.changes
