@@ -59,10 +59,13 @@ urlpatterns = [
     path("<slug:slug>/<int:number>/", views.session_detail, name="session"),
 ]
 
+
+def media(request, path):
+    """Uploaded files from local storage; production puts a web server or a bucket here."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    # Uploaded files from local storage; production puts a real server or bucket here.
-    urlpatterns.insert(
-        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", media))
 
 handler404 = "nice.views.not_found"

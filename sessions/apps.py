@@ -7,3 +7,9 @@ class SessionsConfig(AppConfig):
     name = "sessions"
     label = "nice_sessions"
     verbose_name = _("Sessions")
+
+    def ready(self) -> None:
+        from nice.filecleanup import track_files_of
+        from sessions.models import Person, Series, Session, Talk
+
+        track_files_of(Series, Session, Person, Talk)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 
-from nice.uploads import validate_image_upload
+from nice.media import process_image
 from papers.models import Paper
 from sessions.models import (
     Keyword,
@@ -292,9 +293,8 @@ def attach_series_qr(series: Series, path, report: Report) -> None:
     if series.qr_image or path is None:
         return
     with path.open("rb") as handle:
-        upload = File(handle, name=path.name)
         try:
-            validate_image_upload(upload)
+            processed = process_image(File(handle, name=path.name))
         except ValidationError as error:
             report.warnings.append(
                 Problem(path.name, f"QR image not used: {' '.join(error.messages)}")
@@ -302,7 +302,8 @@ def attach_series_qr(series: Series, path, report: Report) -> None:
             return
 
     def save() -> None:
-        with path.open("rb") as handle:
-            series.qr_image.save(path.name, File(handle), save=True)
+        series.qr_image.save(
+            f"{path.stem}{processed.extension}", ContentFile(processed.content), save=True
+        )
 
     transaction.on_commit(save)

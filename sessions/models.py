@@ -16,7 +16,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from nice.uploads import RandomUploadPath, validate_image_upload, validate_pdf_upload
+from nice.fields import PdfFileField, SafeImageField
+from nice.uploads import RandomUploadPath
 from papers.models import Paper
 
 # Series live at /<slug>/, so a slug must not shadow the site's own paths.
@@ -78,12 +79,15 @@ class Series(models.Model):
         validators=[validate_timezone],
         help_text=_("IANA name; every time of this series is shown in it."),
     )
-    qr_image = models.ImageField(
+    qr_image = SafeImageField(
         _("join-group QR image"),
         blank=True,
         upload_to=RandomUploadPath("qr"),
-        validators=[validate_image_upload],
+        width_field="qr_width",
+        height_field="qr_height",
     )
+    qr_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    qr_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     organizers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -142,12 +146,15 @@ class Person(models.Model):
     note = models.CharField(
         _("note"), max_length=200, blank=True, help_text=_("A short note, e.g. 知乎：Lil2J.")
     )
-    photo = models.ImageField(
+    photo = SafeImageField(
         _("photo"),
         blank=True,
         upload_to=RandomUploadPath("people"),
-        validators=[validate_image_upload],
+        width_field="photo_width",
+        height_field="photo_height",
     )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -260,24 +267,26 @@ class Session(models.Model):
         related_name="+",
         verbose_name=_("presenters"),
     )
-    poster = models.ImageField(
+    poster = SafeImageField(
         _("poster"),
         blank=True,
         upload_to=RandomUploadPath("posters"),
-        validators=[validate_image_upload],
         width_field="poster_width",
         height_field="poster_height",
     )
     # Stored so pages can give the <img> its size without opening the file.
     poster_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    qr_image = models.ImageField(
+    qr_image = SafeImageField(
         _("QR image"),
         blank=True,
         upload_to=RandomUploadPath("qr"),
-        validators=[validate_image_upload],
+        width_field="qr_width",
+        height_field="qr_height",
         help_text=_("Overrides the series' join-group QR image."),
     )
+    qr_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    qr_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -447,12 +456,7 @@ class Talk(models.Model):
     tags = models.CharField(
         _("tags"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. Oral, Highlight")
     )
-    slides = models.FileField(
-        _("slides"),
-        blank=True,
-        upload_to=RandomUploadPath("slides"),
-        validators=[validate_pdf_upload],
-    )
+    slides = PdfFileField(_("slides"), blank=True, upload_to=RandomUploadPath("slides"))
     slides_url = models.URLField(_("slides link"), max_length=500, blank=True)
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
 

@@ -1,10 +1,7 @@
 import io
-import os
-import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from sessions.models import Session
@@ -79,72 +76,6 @@ def session_form(series, **overrides) -> dict:
         "talks-INITIAL_FORMS": 0,
     }
     return data | overrides
-
-
-@pytest.mark.parametrize(
-    ("upload", "message"),
-    [
-        (SimpleUploadedFile("p.gif", image_bytes("GIF")), "不接受 GIF 格式的图片"),
-        (
-            SimpleUploadedFile(
-                "p.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
-            ),
-            "请上传一张有效的图片",
-        ),
-        (
-            SimpleUploadedFile("p.png", b"<html><script>alert(1)</script></html>"),
-            "请上传一张有效的图片",
-        ),
-        (SimpleUploadedFile("p.png", b""), "所提交的是空文件"),
-    ],
-)
-def test_a_poster_that_is_not_an_allowed_image_is_refused_with_a_message(
-    admin_client, media_root, upload, message
-):
-    series = make_series()
-    response = admin_client.post(
-        "/admin/nice_sessions/session/add/", session_form(series, poster=upload)
-    )
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert not Session.objects.exists()
-    assert not media_root.exists() or not any(media_root.rglob("*.*"))
-
-
-def test_a_poster_over_the_pixel_cap_is_refused(admin_client, media_root, settings):
-    settings.IMAGE_UPLOAD_MAX_PIXELS = 1000
-    upload = SimpleUploadedFile("big.png", image_bytes("PNG", size=(100, 100)))
-    response = admin_client.post(
-        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
-    )
-    assert "图片为 100×100 像素" in response.content.decode()
-    assert not Session.objects.exists()
-
-
-def test_a_poster_over_the_size_cap_is_refused(admin_client, settings):
-    settings.IMAGE_UPLOAD_MAX_BYTES = 4096
-    noise = Image.frombytes("RGB", (64, 64), os.urandom(64 * 64 * 3))
-    buffer = io.BytesIO()
-    noise.save(buffer, "PNG")
-    upload = SimpleUploadedFile("p.png", buffer.getvalue())
-    response = admin_client.post(
-        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
-    )
-    assert re.search(r"文件大小为 1\d\.\d\sKB，上限是 4\.0\sKB。", response.content.decode())
-    assert not Session.objects.exists()
-
-
-def test_a_valid_poster_is_stored_under_a_random_name_with_its_size(admin_client, media_root):
-    upload = SimpleUploadedFile("我的海报.jpg", image_bytes("JPEG", size=(60, 90)))
-    response = admin_client.post(
-        "/admin/nice_sessions/session/add/", session_form(make_series(), poster=upload)
-    )
-    assert response.status_code == 302
-    session = Session.objects.get()
-    assert session.poster.name.startswith("posters/") and session.poster.name.endswith(".jpg")
-    assert "我的海报" not in session.poster.name
-    assert (session.poster_width, session.poster_height) == (60, 90)
-    assert (media_root / session.poster.name).exists()
 
 
 def test_the_admin_stores_the_start_it_was_given_in_utc(admin_client):

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
+from nice.filecleanup import no_orphan_files
 from sessions.importing import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
 from sessions.nice_archive import Problem, read_archive
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"nothing imported: {report.errors[0]}")
         prefix = archive.series_prefix or path.resolve().name
         slug = options["series"] or slugify(prefix) or "archive"
-        with transaction.atomic():
+        with no_orphan_files(), transaction.atomic():
             series, created = Series.objects.get_or_create(
                 slug=slug,
                 defaults={"name": options["series_name"] or prefix, "timezone": zone.key},
