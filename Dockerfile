@@ -1,4 +1,5 @@
-FROM python:3.13-slim
+# Bookworm, named: the apt pins below are its package versions.
+FROM python:3.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -6,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DEBUG=false \
     PORT=8000
+
+# A CJK font for the share cards and posters the app draws, found through fontconfig.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk=1:20220127+repack1-1 fontconfig=2.14.1-4 \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY requirements.txt .

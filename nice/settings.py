@@ -179,6 +179,9 @@ STORAGES = {
 # for now a format allow-list and caps checked before anything is stored.
 IMAGE_UPLOAD_MAX_BYTES = envint("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = envint("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
+# A font with Chinese for the share cards and posters the app draws; empty:
+# ask fontconfig for Noto Sans CJK SC (Debian's fonts-noto-cjk).
+CJK_FONT = os.environ.get("CJK_FONT", "")
 
 SESSIONS_PER_PAGE = envint("SESSIONS_PER_PAGE", 12)
 API_PAGE_SIZE = envint("API_PAGE_SIZE", 20)

@@ -57,6 +57,9 @@ urlpatterns = [
     path("<slug:slug>/", views.series_archive, name="series"),
     path("<slug:slug>/next/", views.series_next, name="series-next"),
     path("<slug:slug>/<int:number>/", views.session_detail, name="session"),
+    path("<slug:slug>/<int:number>/qr.<str:kind>", views.session_qr, name="session-qr"),
+    path("<slug:slug>/<int:number>/card.png", views.session_card, name="session-card"),
+    path("<slug:slug>/<int:number>/poster.<str:kind>", views.session_poster, name="session-poster"),
 ]
 
 

@@ -3,16 +3,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
+from PIL import Image
 
 from papers.models import Paper
+from sessions import artwork
 from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
 
 SEARCH_RESULT_LIMIT = 50
@@ -129,12 +134,17 @@ def series_next(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(upcoming or series)
 
 
-@require_GET
-def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def _visible_session(request: HttpRequest, slug: str, number: int) -> Session:
+    """The session with its cards' prefetches; drafts are 404 except for staff, who preview."""
     session = get_object_or_404(Session.objects.with_cards(), series__slug=slug, number=number)
-    # Drafts are invisible to the public; staff may preview them.
     if not session.is_public and not request.user.is_staff:
         raise Http404
+    return session
+
+
+@require_GET
+def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    session = _visible_session(request, slug, number)
     neighbours = Session.objects.public().filter(series=session.series).only("number", "title")
     previous = neighbours.filter(number__lt=number).order_by("-number").first()
     following = neighbours.filter(number__gt=number).order_by("number").first()
@@ -143,6 +153,75 @@ def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         "sessions/session_detail.html",
         {"session": session, "previous": previous, "following": following},
     )
+
+
+def _permalink(request: HttpRequest, session: Session) -> str:
+    return request.build_absolute_uri(session.get_absolute_url())
+
+
+@require_GET
+def session_qr(request: HttpRequest, slug: str, number: int, kind: str) -> HttpResponse:
+    """The permalink as a QR code, drawn by the app (SVG for pages, PNG for chats)."""
+    if kind not in ("svg", "png"):
+        raise Http404
+    url = _permalink(request, _visible_session(request, slug, number))
+    if kind == "svg":
+        return HttpResponse(artwork.qr_svg(url), content_type="image/svg+xml")
+    return HttpResponse(artwork.qr_png(url), content_type="image/png")
+
+
+@require_GET
+def session_card(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The 1200×630 share card: the page's og:image when no poster was uploaded."""
+    session = _visible_session(request, slug, number)
+    return _generated(
+        session, "card", "png", artwork.card_content(session, _permalink(request, session))
+    )
+
+
+@require_GET
+def session_poster(request: HttpRequest, slug: str, number: int, kind: str) -> HttpResponse:
+    """The printable A4 poster; an uploaded poster takes precedence over the drawn one."""
+    if kind not in ("png", "pdf"):
+        raise Http404
+    session = _visible_session(request, slug, number)
+    if session.poster and kind == "png":
+        return redirect(session.poster.url)
+    content = artwork.card_content(session, _permalink(request, session))
+    if session.poster:
+        content["uploaded_poster"] = session.poster.name
+    return _generated(session, "poster", kind, content)
+
+
+_CONTENT_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+
+
+def _generated(session: Session, kind: str, extension: str, content: dict) -> HttpResponse:
+    """A drawn image, from storage when its content has not changed since it was drawn."""
+    folder = f"generated/{session.series.slug}/{session.number}"
+    name = f"{folder}/{kind}-{artwork.signature(content)}.{extension}"
+    if not default_storage.exists(name):
+        data = _draw(session, kind, extension, content)
+        for stale in default_storage.listdir(folder)[1] if default_storage.exists(folder) else []:
+            if stale.startswith(f"{kind}-") and stale.endswith(f".{extension}"):
+                default_storage.delete(f"{folder}/{stale}")
+        default_storage.save(name, ContentFile(data))
+    response = FileResponse(default_storage.open(name), content_type=_CONTENT_TYPES[extension])
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _draw(session: Session, kind: str, extension: str, content: dict) -> bytes:
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == "card":
+            image = artwork.render_card(content)
+        elif session.poster:
+            with session.poster.open("rb") as uploaded:
+                image = Image.open(uploaded)
+                image.load()
+        else:
+            image = artwork.render_poster(content)
+    return artwork.pdf_bytes(image) if extension == "pdf" else artwork.png_bytes(image)
 
 
 @require_GET
