@@ -126,6 +126,79 @@ def bench_import() -> None:
         print(f"import 1,000 sessions × 3 talks ({label}): {seconds:.1f} s  [{last}]")
 
 
+MEDIA_CHILD = r"""
+import io, os, resource, sys, time
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nice.settings")
+os.environ["IMAGE_UPLOAD_MAX_BYTES"] = str(200 * 1024 * 1024)
+import django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
+from nice.media import process_image
+
+width, height = 6000, 4000  # 24 megapixels, a camera's size
+# A gradient with sensor-like noise compresses like a photo, not like a flat test card.
+noise = Image.effect_noise((width, height), 24)
+image = Image.merge("RGB", (Image.linear_gradient("L").resize((width, height)), noise, noise.rotate(180)))
+ImageDraw.Draw(image).ellipse((1000, 800, 5000, 3200), fill=(200, 60, 40))
+buffer = io.BytesIO()
+image.save(buffer, "JPEG", quality=90)
+del image
+upload = SimpleUploadedFile("poster.jpg", buffer.getvalue())
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+began = time.perf_counter()
+result = process_image(upload)
+seconds = time.perf_counter() - began
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"{len(upload) / 1e6:.1f} {seconds:.2f} {(peak - before) / 1024:.0f} {peak / 1024:.0f} {len(result.content) / 1e6:.1f}")
+"""
+
+
+def bench_media() -> None:
+    import subprocess
+
+    output = subprocess.run(
+        [sys.executable, "-c", MEDIA_CHILD],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    ).stdout.split()
+    size, seconds, growth, peak, out = output
+    print(
+        f"process a 24-megapixel JPEG poster ({size} MB in, {out} MB out): {seconds} s, "
+        f"peak memory +{growth} MiB over the process's {int(peak) - int(growth)} MiB (peak {peak} MiB)"
+    )
+    from sessions import artwork
+
+    content = {
+        "series": "NICE 每周论文分享",
+        "number": "第47期",
+        "when": "2025年3月15日 星期六 19:00–21:00",
+        "title": "多模态论文分享@ICLR2025：从视觉分词、指令微调到视频时序推理与幻觉缓解",
+        "zone": "Asia/Shanghai (UTC+08:00)",
+        "cancelled": "",
+        "presenters": "甲、乙、丙",
+        "talks": [
+            {
+                "title": f"第{n}个报告：一个相当长的中文论文标题用来测试换行与缩放",
+                "presenters": "讲者",
+            }
+            for n in range(6)
+        ],
+        "url": "https://nice.example.org/nice/47/",
+        "scan": "扫码查看详情",
+    }
+    for name, render in (("share card", artwork.render_card), ("A4 poster", artwork.render_poster)):
+        render(content)  # fonts load once
+        began = time.perf_counter()
+        for _ in range(5):
+            artwork.png_bytes(render(content))
+        print(
+            f"render and encode the {name} with six long Chinese titles: {(time.perf_counter() - began) / 5 * 1000:.0f} ms"
+        )
+
+
 def main() -> None:
     began = time.perf_counter()
     build_archive()
@@ -161,6 +234,7 @@ def main() -> None:
         render_markdown.__wrapped__(text + str(i))
     print(f"render_markdown, uncached: {(time.perf_counter() - began) * 2:.2f} ms per summary")
     bench_import()
+    bench_media()
 
 
 if __name__ == "__main__":
