@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from nice.renditions import delete_renditions, make_renditions
+
 _pending: ContextVar[set | None] = ContextVar("pending_files", default=None)
 
 
@@ -46,15 +48,31 @@ def _after_save(sender, instance, raw=False, **kwargs) -> None:
             continue
         if new_name:
             _track_written(storage, new_name)
+            if _has_renditions(field):
+                transaction.on_commit(
+                    lambda storage=storage, name=new_name: make_renditions(storage, name)
+                )
         if old_name:
-            transaction.on_commit(lambda storage=storage, name=old_name: storage.delete(name))
+            transaction.on_commit(lambda field=field, name=old_name: _delete(field, name))
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
     for field in _file_fields(sender):
         name = getattr(instance, field.attname).name
         if name:
-            transaction.on_commit(lambda storage=field.storage, name=name: storage.delete(name))
+            transaction.on_commit(lambda field=field, name=name: _delete(field, name))
+
+
+def _has_renditions(field) -> bool:
+    from nice.fields import SafeImageField
+
+    return isinstance(field, SafeImageField)
+
+
+def _delete(field, name: str) -> None:
+    field.storage.delete(name)
+    if _has_renditions(field):
+        delete_renditions(field.storage, name)
 
 
 def _track_written(storage, name: str) -> None:

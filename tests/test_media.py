@@ -299,3 +299,28 @@ def test_slides_must_be_a_whole_pdf(admin_client, content, message, media_root):
         admin_client.post(f"/admin/nice_sessions/talk/{talk.pk}/change/", data).status_code == 302
     )
     assert Talk.objects.get().slides.name.startswith("slides/")
+
+
+def test_renditions_are_made_after_commit_used_in_srcset_and_removed_with_the_poster(
+    admin_client, client, media_root, django_capture_on_commit_callbacks
+):
+    image = stored_poster(
+        ("admin", admin_client),
+        "big.png",
+        image_bytes("PNG", size=(1500, 1000)),
+        django_capture_on_commit_callbacks,
+    )
+    session = image.session
+    stem = image.stored_name.split("/")[-1].rsplit(".", 1)[0]
+    renditions = sorted((media_root / "renditions" / "posters").glob(f"{stem}-*.webp"))
+    assert [Image.open(path).size for path in renditions] == [(1280, 853), (320, 213), (640, 427)]
+    session.status = "published"
+    session.save()
+    html = client.get(f"/nice/{session.number}/").content.decode()
+    assert (
+        f'srcset="/media/renditions/posters/{stem}-320.webp 320w, /media/renditions/posters/{stem}-640.webp 640w, '
+        f'/media/renditions/posters/{stem}-1280.webp 1280w, /media/{image.stored_name} 1500w"'
+    ) in html
+    assert 'width="1500" height="1000" alt="海报: 海报" loading="lazy"' in html
+    Session.objects.get().delete()
+    assert not any(p.is_file() for p in media_root.rglob("*"))
