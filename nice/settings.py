@@ -6,6 +6,7 @@ DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -165,7 +166,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = envbool("SERVE_MEDIA", DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Any Django storage: e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage and
+    # MEDIA_STORAGE_OPTIONS='{"bucket_name": "nice-media"}' (README). Nothing assumes a local path.
+    "default": {
+        "BACKEND": os.environ.get(
+            "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
