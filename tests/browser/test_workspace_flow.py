@@ -68,19 +68,23 @@ def test_an_organizer_schedules_and_publishes_a_session(
     # Chromium under Playwright delivers native drag moves only at the source
     # point here, so the drag is played as the DOM events a hand would cause;
     # our script, htmx and the server do the rest for real.
-    with page.expect_response("**/talks/order/") as answer:
-        page.evaluate(
-            """() => {
-            const cards = document.querySelectorAll('.talk-card');
-            const first = cards[0], last = cards[cards.length - 1];
-            const data = new DataTransfer();
-            const below = last.getBoundingClientRect().bottom - 4;
-            first.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: data}));
-            last.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data, clientY: below}));
-            first.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));
-        }"""
-        )
-    assert answer.value.status == 200
+    # Wait for htmx to swap the server's answer in, not just for the answer:
+    # typing into the old fragment would be lost.
+    page.evaluate(
+        "document.body.addEventListener('htmx:afterSettle', () => { window.orderSettled = true }, {once: true})"
+    )
+    page.evaluate(
+        """() => {
+        const cards = document.querySelectorAll('.talk-card');
+        const first = cards[0], last = cards[cards.length - 1];
+        const data = new DataTransfer();
+        const below = last.getBoundingClientRect().bottom - 4;
+        first.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: data}));
+        last.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data, clientY: below}));
+        first.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));
+    }"""
+    )
+    page.wait_for_function("() => window.orderSettled === true")
     expect(page.locator(".talk-card__title").nth(2)).to_have_text(
         "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
     )
