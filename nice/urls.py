@@ -5,7 +5,7 @@ from django.views.static import serve
 
 from nice.views import healthz
 from papers.views import paper_detail
-from sessions import api, views, workspace
+from sessions import api, feeds, views, workspace
 
 session_prefix = "<slug:slug>/<int:number>/"
 talk_prefix = session_prefix + "talks/<int:talk_id>/"
@@ -54,11 +54,20 @@ urlpatterns = [
     # Person and keyword slugs may be Chinese, which <slug:> does not match.
     path("people/<str:slug>/", views.person_detail, name="person"),
     path("keywords/<str:slug>/", views.keyword_detail, name="keyword"),
+    path("keywords/<str:slug>/feed/atom/", feeds.AtomKeywordFeed(), name="keyword-atom"),
+    path("keywords/<str:slug>/feed/rss/", feeds.KeywordFeed(), name="keyword-rss"),
     path("<slug:slug>/", views.series_archive, name="series"),
     path("<slug:slug>/next/", views.series_next, name="series-next"),
+    path("<slug:slug>/calendar.ics", views.series_calendar, name="series-calendar"),
+    path("<slug:slug>/feed/atom/", feeds.AtomSeriesFeed(), name="series-atom"),
+    path("<slug:slug>/feed/rss/", feeds.SeriesFeed(), name="series-rss"),
+    path("<slug:slug>/papers.bib", views.series_bibtex, name="series-bibtex"),
+    path("<slug:slug>/talks.csv", views.series_talks_csv, name="series-talks-csv"),
     path("<slug:slug>/<int:number>/", views.session_detail, name="session"),
     path("<slug:slug>/<int:number>/qr.<str:kind>", views.session_qr, name="session-qr"),
     path("<slug:slug>/<int:number>/card.png", views.session_card, name="session-card"),
+    path("<slug:slug>/<int:number>/calendar.ics", views.session_calendar, name="session-calendar"),
+    path("<slug:slug>/<int:number>/papers.bib", views.session_bibtex, name="session-bibtex"),
     path("<slug:slug>/<int:number>/poster.<str:kind>", views.session_poster, name="session-poster"),
 ]
 

@@ -90,7 +90,9 @@ def record(session: Session, user, summary: str, before: dict | None) -> Session
     """
     after = snapshot(session)
     if before is not None:
-        Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+        Session.objects.filter(pk=session.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
         session.refresh_from_db(fields=["version", "updated_at"])
     return SessionRevision.objects.create(
         session=session,

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from nice.media import process_image
 from papers.models import Paper
@@ -100,6 +102,10 @@ class ArchiveWriter:
             self.report.created["sessions"] += 1
         else:
             self.report.updated["sessions"] += 1
+            # Calendars and open editors must see that it changed.
+            Session.objects.filter(pk=session.pk).update(
+                version=F("version") + 1, updated_at=timezone.now()
+            )
         return session
 
     def _remember(self) -> tuple:

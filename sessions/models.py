@@ -293,6 +293,8 @@ class Session(models.Model):
     # Bumped by every change to the session or its talks: a save made from an
     # older version is refused instead of silently overwriting someone's work.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # When it first became public: the order of the Atom/RSS feeds.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,6 +320,13 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} #{self.number}: {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status != self.Status.DRAFT and self.published_at is None:
+            self.published_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("session", args=[self.series.slug, self.number])

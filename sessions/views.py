@@ -17,7 +17,7 @@ from django_htmx.middleware import HtmxDetails
 from PIL import Image
 
 from papers.models import Paper
-from sessions import artwork
+from sessions import artwork, calendar, exports
 from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
 
 SEARCH_RESULT_LIMIT = 50
@@ -151,7 +151,12 @@ def session_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     return render(
         request,
         "sessions/session_detail.html",
-        {"session": session, "previous": previous, "following": following},
+        {
+            "session": session,
+            "previous": previous,
+            "following": following,
+            "google_calendar": calendar.google_calendar_link(session, _permalink(request, session)),
+        },
     )
 
 
@@ -303,3 +308,74 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request, "sessions/search.html", {"query": query, "sessions": sessions, "talks": talks}
     )
+
+
+# ---------------------------------------------------------------- calendars and exports
+
+
+@require_GET
+def session_calendar(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    session = _visible_session(request, slug, number)
+    data = calendar.calendar_for([session], lambda s: _permalink(request, s), session.series.name)
+    return _download(data, "text/calendar; charset=utf-8", f"{slug}-{number}.ics")
+
+
+@require_GET
+def series_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The subscribable feed: upcoming sessions and a bounded window of past ones."""
+    series = get_object_or_404(Series, slug=slug)
+    data = calendar.calendar_for(
+        calendar.feed_sessions(series), lambda s: _permalink(request, s), series.name
+    )
+    return _download(data, "text/calendar; charset=utf-8", f"{slug}.ics", inline=True)
+
+
+def _papers_of(sessions) -> list[Paper]:
+    talks = Talk.objects.filter(session__in=sessions, paper__isnull=False).select_related("paper")
+    papers = {talk.paper_id: talk.paper for talk in talks.order_by("session__starts_at", "order")}
+    return list(papers.values())
+
+
+@require_GET
+def session_bibtex(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    session = _visible_session(request, slug, number)
+    return _download(
+        exports.bibtex(_papers_of([session])),
+        "application/x-bibtex; charset=utf-8",
+        f"{slug}-{number}.bib",
+    )
+
+
+@require_GET
+def series_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
+    series = get_object_or_404(Series, slug=slug)
+    sessions = Session.objects.public().filter(series=series)
+    return _download(
+        exports.bibtex(_papers_of(sessions)), "application/x-bibtex; charset=utf-8", f"{slug}.bib"
+    )
+
+
+@require_GET
+def series_talks_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    series = get_object_or_404(Series, slug=slug)
+    talks = (
+        Talk.objects.public()
+        .filter(session__series=series)
+        .select_related("session__series", "paper")
+        .prefetch_related(
+            Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
+        )
+        .order_by("session__starts_at", "order")
+    )
+    return _download(
+        exports.talks_csv(talks, request.build_absolute_uri),
+        "text/csv; charset=utf-8",
+        f"{slug}-talks.csv",
+    )
+
+
+def _download(data, content_type: str, filename: str, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
