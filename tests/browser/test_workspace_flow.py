@@ -71,7 +71,9 @@ def test_an_organizer_schedules_and_publishes_a_session(
     # Wait for htmx to swap the server's answer in, not just for the answer:
     # typing into the old fragment would be lost.
     page.evaluate(
-        "document.body.addEventListener('htmx:afterSettle', () => { window.orderSettled = true }, {once: true})"
+        """() => document.body.addEventListener('htmx:afterSettle', (event) => {
+            if (event.detail.xhr && event.detail.xhr.responseURL.includes('/talks/order/')) window.orderSettled = true;
+        })"""
     )
     page.evaluate(
         """() => {
