@@ -38,6 +38,9 @@ class Paper(models.Model):
     code_url = models.URLField(_("code link"), max_length=500, blank=True)
     project_url = models.URLField(_("project page"), max_length=500, blank=True)
     abstract = models.TextField(_("abstract"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("Reading notes or a summary: Markdown, with $…$ math.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

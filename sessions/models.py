@@ -118,6 +118,9 @@ class Keyword(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    papers = models.ManyToManyField(
+        Paper, blank=True, related_name="keywords", verbose_name=_("papers")
+    )
 
     class Meta:
         ordering = ["name"]

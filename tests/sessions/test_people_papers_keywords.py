@@ -107,8 +107,8 @@ def test_paper_page_query_count_does_not_grow(client, django_assert_num_queries,
         make_talk(
             make_session(series, number=number), paper=paper, presenters=[make_person(f"X{number}")]
         )
-    # 1 paper; 2 talks with session and series; 3 their presenters.
-    with django_assert_num_queries(3):
+    # 1 paper; 2 its keywords; 3 talks with session and series; 4 their presenters.
+    with django_assert_num_queries(4):
         client.get(f"/papers/{paper.pk}/")
 
 
