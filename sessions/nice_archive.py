@@ -415,12 +415,16 @@ def extract_talks(
 def _paper_blocks(lines: list[str]) -> list[TalkData]:
     """`论文：<title>`, then `论文链接：`/`项目地址：` lines and summary paragraphs."""
     talks: list[TalkData] = []
+    segment = ""
     for line in lines:
         title_match = re.match(r"论文\s*[：:]\s*(.+)$", line)
-        if title_match:
+        label = _SEGMENT_LABEL.match(line)
+        if label:
+            segment = label[1]
+        elif title_match:
             title, venue, year, tags = split_venue_and_tags(title_match[1].strip())
             paper = PaperRef(title=title, venue=venue, year=year)
-            talks.append(TalkData(title=title, tags=tags, paper=paper))
+            talks.append(TalkData(title=title, segment=segment, tags=tags, paper=paper))
         elif talks:
             _add_to_paper_block(talks[-1], line)
     for talk in talks:

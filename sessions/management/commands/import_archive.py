@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from nice.filecleanup import no_orphan_files
+from sessions.exchange import ArchiveFormatError, import_json
 from sessions.importing import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
 from sessions.nice_archive import Problem, read_archive
@@ -26,6 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="the archive's root: the folder with README.md")
+        parser.add_argument(
+            "--format",
+            choices=["docsify", "json"],
+            default="docsify",
+            help="docsify: NICE's Markdown archive (default); json: an export_archive backup",
+        )
         parser.add_argument("--series", help="series slug (default: from the index, e.g. nice)")
         parser.add_argument("--series-name", help="name for a new series (default: e.g. NICE)")
         parser.add_argument("--timezone", default="Asia/Shanghai", help="the times' zone")
@@ -34,6 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, dry_run: bool, strict: bool, **options):
         started = time.perf_counter()
+        if options["format"] == "json":
+            return self._import_json(path)
         try:
             validate_timezone(options["timezone"])
         except Exception:
@@ -81,5 +90,17 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{len(archive.sessions)} sessions read, {len(report.errors)} skipped, "
                 f"{report.changes} changes, in {seconds:.2f} s"
+            )
+        )
+
+    def _import_json(self, path: Path) -> None:
+        try:
+            with no_orphan_files():
+                counts = import_json(path)
+        except ArchiveFormatError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                ", ".join(f"{count} {kind}" for kind, count in counts.items()) + " imported"
             )
         )
