@@ -18,10 +18,7 @@ def save_entries(entries: list[PaperEntry], counts: Counter) -> list[Paper]:
 
     papers = []
     for entry in entries:
-        paper = None
-        if entry.arxiv_id:
-            paper = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
-        paper = paper or Paper.objects.filter(title__iexact=entry.title[:500]).first()
+        paper = Paper.objects.matching(arxiv_id=entry.arxiv_id, title=entry.title)
         values = {name: getattr(entry, name) for name in FIELDS if getattr(entry, name)}
         if paper is None:
             paper = Paper.objects.create(title=entry.title[:500], **values)

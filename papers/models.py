@@ -10,6 +10,19 @@ from django.utils.translation import pgettext_lazy
 from papers.identifiers import normalize_arxiv_id, normalize_doi
 
 
+class PaperQuerySet(models.QuerySet):
+    def matching(self, arxiv_id: str = "", doi: str = "", title: str = "") -> Paper | None:
+        """The library's paper with this arXiv id, else this DOI, else this title
+        (any case): how every importer avoids duplicates. Hits the database."""
+        if arxiv_id and (paper := self.filter(arxiv_id=arxiv_id).first()):
+            return paper
+        if doi and (paper := self.filter(doi=doi).first()):
+            return paper
+        if title:
+            return self.filter(title__iexact=title[:500]).order_by("pk").first()
+        return None
+
+
 class Paper(models.Model):
     """A paper in the group's library; one paper can be presented in many talks."""
 
@@ -43,6 +56,8 @@ class Paper(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "title"]

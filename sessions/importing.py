@@ -259,10 +259,7 @@ class ArchiveWriter:
         key = ref.arxiv_id or ref.title.casefold()
         paper = self._papers.get(key)
         if paper is None:
-            if ref.arxiv_id:
-                paper = Paper.objects.filter(arxiv_id=ref.arxiv_id).first()
-            if paper is None:
-                paper = Paper.objects.filter(title__iexact=ref.title[:500]).order_by("pk").first()
+            paper = Paper.objects.matching(arxiv_id=ref.arxiv_id, title=ref.title)
             if paper is None:
                 paper = Paper.objects.create(
                     title=ref.title[:500],

@@ -435,6 +435,12 @@ class TalkQuerySet(models.QuerySet):
         """Talks of sessions anyone may see."""
         return self.filter(session__status__in=PUBLIC_STATUSES)
 
+    def with_context(self) -> TalkQuerySet:
+        """What a talk row shows: its session and series, paper and presenters (3 queries)."""
+        return self.select_related("session__series", "paper").prefetch_related(
+            Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
+        )
+
 
 class Talk(models.Model):
     """A slot in a session, usually one paper presented by one or more people."""

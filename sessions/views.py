@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -299,10 +299,7 @@ def search(request: HttpRequest) -> HttpResponse:
         sessions = search_sessions(query).with_cards().order_by("-starts_at")[:SEARCH_RESULT_LIMIT]
         talks = (
             search_talks(query)
-            .select_related("session__series", "paper")
-            .prefetch_related(
-                Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
-            )
+            .with_context()
             .order_by("-session__starts_at", "order")[:SEARCH_RESULT_LIMIT]
         )
     return render(
@@ -361,10 +358,7 @@ def series_talks_csv(request: HttpRequest, slug: str) -> HttpResponse:
     talks = (
         Talk.objects.public()
         .filter(session__series=series)
-        .select_related("session__series", "paper")
-        .prefetch_related(
-            Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
-        )
+        .with_context()
         .order_by("session__starts_at", "order")
     )
     return _download(

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Max, Prefetch
+from django.db.models import DateTimeField, ExpressionWrapper, F, Max
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -129,11 +129,7 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _editor_context(session: Session, form: SessionForm | None, conflict=None) -> dict:
     """Everything the editor page shows; its fragments use parts of it."""
-    talks = list(
-        session.talks.select_related("paper").prefetch_related(
-            Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person"))
-        )
-    )
+    talks = list(session.talks.with_context())
     return {
         "series": session.series,
         "session": session,
