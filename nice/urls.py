@@ -59,6 +59,7 @@ urlpatterns = [
     path("<slug:slug>/", views.series_archive, name="series"),
     path("<slug:slug>/next/", views.series_next, name="series-next"),
     path("<slug:slug>/calendar.ics", views.series_calendar, name="series-calendar"),
+    path("<slug:slug>/calendar-qr.svg", views.series_calendar_qr, name="series-calendar-qr"),
     path("<slug:slug>/feed/atom/", feeds.AtomSeriesFeed(), name="series-atom"),
     path("<slug:slug>/feed/rss/", feeds.SeriesFeed(), name="series-rss"),
     path("<slug:slug>/papers.bib", views.series_bibtex, name="series-bibtex"),

@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -325,6 +326,14 @@ def series_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         calendar.feed_sessions(series), lambda s: _permalink(request, s), series.name
     )
     return _download(data, "text/calendar; charset=utf-8", f"{slug}.ics", inline=True)
+
+
+@require_GET
+def series_calendar_qr(request: HttpRequest, slug: str) -> HttpResponse:
+    """The calendar feed's address as a QR code: scan it to subscribe from a phone."""
+    series = get_object_or_404(Series, slug=slug)
+    url = request.build_absolute_uri(reverse("series-calendar", args=[series.slug]))
+    return HttpResponse(artwork.qr_svg(url), content_type="image/svg+xml")
 
 
 def _papers_of(sessions) -> list[Paper]:

@@ -212,3 +212,21 @@ def test_feed_query_counts_do_not_grow(client, django_assert_num_queries, sessio
         client.get("/nice/calendar.ics")
     with django_assert_num_queries(6):
         client.get("/nice/feed/atom/")
+
+
+def test_the_calendar_feed_has_a_qr_code_to_subscribe_from_a_phone(client, series):
+    response = client.get("/nice/calendar-qr.svg")
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg") and b"<script" not in response.content
+    assert 'href="/nice/calendar-qr.svg"' in client.get("/nice/").content.decode()
+    # The same drawing as the PNG variant, which a decoder can read back:
+    import zxingcpp
+    from PIL import Image
+
+    from sessions import artwork
+
+    decoded = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(artwork.qr_png("http://testserver/nice/calendar.ics")))
+    )
+    assert [code.text for code in decoded] == ["http://testserver/nice/calendar.ics"]
+    assert artwork.qr_svg("http://testserver/nice/calendar.ics") == response.content
