@@ -167,7 +167,11 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
             current = Session.objects.select_for_update().get(pk=session.pk)
             conflict = _conflict(current, form.cleaned_data.get("version"))
             if conflict:
-                form = SessionForm(request.POST, instance=current, series=session.series)
+                # Keep the organizer's input, but at the current version: saving
+                # again, having seen what changed, deliberately overwrites it.
+                data = request.POST.copy()
+                data["version"] = current.version
+                form = SessionForm(data, instance=current, series=session.series)
                 form.is_valid()
                 current.series = session.series
                 return render(

@@ -195,6 +195,10 @@ def test_a_save_from_an_older_version_is_refused_showing_what_changed(client, se
     assert "“多模态论文分享” → “同事的标题”" in html
     assert 'value="我的标题"' in html  # the organizer's own input is kept
     assert refreshed(session).title == "同事的标题"
+    # Having seen the changes, saving again from that page overwrites them, as it says.
+    version = re.search(r'name="version" value="(\d+)"', html)[1]
+    assert client.post("/manage/nice/47/", stale | {"version": version}).status_code == 302
+    assert refreshed(session).title == "我的标题"
 
 
 def test_talk_changes_bump_the_version_and_send_it_back_out_of_band(client, session):
