@@ -240,18 +240,13 @@ class ArchiveWriter:
                 )
                 self._count("people", person, "created")
             self._people[ref.name] = person
+        # The archive fills gaps in a person's note and affiliation, never overwrites them.
         missing = {
             name: value
             for name, value in (("note", ref.note), ("affiliation", ref.affiliation))
             if value and not getattr(person, name)
         }
-        if missing:
-            for name, value in missing.items():
-                setattr(person, name, value)
-            person.save(update_fields=list(missing))
-            self._count("people", person, "updated")
-        else:
-            self._count("people", person, "unchanged")
+        self._update("people", person, missing)
         return person
 
     def _paper(self, ref: PaperRef) -> Paper:
@@ -275,16 +270,19 @@ class ArchiveWriter:
         given = {
             name: getattr(ref, name)
             for name in ("arxiv_id", "url", "code_url", "project_url", "venue", "year")
-            if getattr(ref, name) and getattr(ref, name) != getattr(paper, name)
+            if getattr(ref, name)
         }
-        if given:
-            for name, value in given.items():
-                setattr(paper, name, value)
-            paper.save(update_fields=list(given))
-            self._count("papers", paper, "updated")
-        else:
-            self._count("papers", paper, "unchanged")
+        self._update("papers", paper, given)
         return paper
+
+    def _update(self, kind: str, record, values: dict) -> None:
+        """Set the values that differ, save only those, and count the record once."""
+        changed = {name: value for name, value in values.items() if getattr(record, name) != value}
+        for name, value in changed.items():
+            setattr(record, name, value)
+        if changed:
+            record.save(update_fields=list(changed))
+        self._count(kind, record, "updated" if changed else "unchanged")
 
 
 def attach_series_qr(series: Series, path, report: Report) -> None:
