@@ -24,12 +24,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Magic bytes → (Pillow's format name, the extension we store it under).
+# Magic bytes → Pillow's format name. A GIF is stored as PNG (its first frame).
 IMAGE_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": ("PNG", ".png"),
-    b"\xff\xd8\xff": ("JPEG", ".jpg"),
-    b"GIF87a": ("GIF", ".png"),  # stored as PNG: the first frame, without animation
-    b"GIF89a": ("GIF", ".png"),
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
 }
 PDF_SIGNATURE = b"%PDF-"
 # What each accepted format is re-encoded as.
@@ -48,7 +48,7 @@ class ProcessedImage:
 
 def sniff_image_format(head: bytes) -> str | None:
     """PNG, JPEG, GIF or WEBP from the first bytes; None for anything else (SVG, HTML…)."""
-    for signature, (name, _extension) in IMAGE_SIGNATURES.items():
+    for signature, name in IMAGE_SIGNATURES.items():
         if head.startswith(signature):
             return name
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":

@@ -141,8 +141,6 @@ class Hole:
 
     candidates: list[str]
     chosen: int = 0
-    lone: bool = False
-    byte: int = 0
 
 
 @dataclass
@@ -221,7 +219,7 @@ def _tokens(line: str) -> list[str | Hole] | None:
                 pass
         # A lead byte with no continuation at all is a lone Latin-1 letter such as é,
         # unless the rest of the line shows the damage: decided below.
-        tokens.append(Hole(_candidates(byte, present, length), lone=not present, byte=byte))
+        tokens.append(Hole(_candidates(byte, present, length)))
         saw_multibyte = saw_multibyte or bool(present)
     if not saw_multibyte:
         return None
