@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers and the Docker health check: never touches the database."""
@@ -16,3 +18,8 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files from local storage; production puts a web server or a bucket here."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

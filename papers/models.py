@@ -87,7 +87,7 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("paper", args=[self.pk])
+        return reverse("sessions:paper", args=[self.pk])
 
     def clean(self) -> None:
         errors = {}

@@ -106,7 +106,7 @@ class Series(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("series", args=[self.slug])
+        return reverse("sessions:series", args=[self.slug])
 
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -136,7 +136,7 @@ class Keyword(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("keyword", args=[self.slug])
+        return reverse("sessions:keyword", args=[self.slug])
 
 
 class Person(models.Model):
@@ -173,7 +173,7 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("person", args=[self.slug])
+        return reverse("sessions:person", args=[self.slug])
 
 
 class SessionQuerySet(models.QuerySet):
@@ -332,7 +332,7 @@ class Session(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("session", args=[self.series.slug, self.number])
+        return reverse("sessions:session", args=[self.series.slug, self.number])
 
     def clean(self) -> None:
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:

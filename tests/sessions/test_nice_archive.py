@@ -4,7 +4,7 @@ from datetime import date, time
 
 import pytest
 
-from sessions.nice_archive import (
+from sessions.archive.docsify import (
     PageError,
     PersonRef,
     as_markdown,

@@ -13,7 +13,7 @@ from PIL import Image
 
 from papers.models import Paper
 from sessions.models import Keyword, Person, Session, Talk
-from sessions.workspace import next_session_defaults
+from sessions.views.workspace import next_session_defaults
 from tests.factories import (
     SHANGHAI,
     days_from_now,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions.exchange import export_json, export_markdown
+from sessions.archive.exchange import export_json, export_markdown
 from sessions.models import Series
 
 

@@ -16,10 +16,10 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from nice.filecleanup import no_orphan_files
-from sessions.exchange import ArchiveFormatError, import_json
-from sessions.importing import ArchiveWriter, Report, attach_series_qr
+from sessions.archive.docsify import Problem, read_archive
+from sessions.archive.exchange import ArchiveFormatError, import_json
+from sessions.archive.importer import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
-from sessions.nice_archive import Problem, read_archive
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nice.markdown import render_markdown
 from papers.arxiv import fetch_arxiv
@@ -28,7 +28,7 @@ from papers.models import Paper
 from sessions import history
 from sessions.forms import AddTalkForm, SessionForm, TalkForm
 from sessions.models import Person, Series, Session, SessionRevision, Talk, TalkPresenter
-from sessions.views import HtmxHttpRequest
+from sessions.views.public import HtmxHttpRequest
 
 # ---------------------------------------------------------------- access
 
@@ -56,7 +56,7 @@ def _session_for(user, slug: str, number: int) -> Session:
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     series_list = list(_manageable_series(request.user).order_by("name"))
     ids = [series.pk for series in series_list]
@@ -123,7 +123,7 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
                 form.save_keywords(session)
                 history.record(session, request.user, _("Created the session"), before=None)
             messages.success(request, _("Draft saved. Add talks, then publish it."))
-            return redirect("manage-session", series.slug, session.number)
+            return redirect("sessions:manage-session", series.slug, session.number)
     return render(request, "manage/session_new.html", {"series": series, "form": form})
 
 
@@ -186,7 +186,7 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
             form.save_keywords(session)
             history.record(session, request.user, _("Edited the session"), before)
     messages.success(request, _("Saved."))
-    return redirect("manage-session", session.series.slug, session.number)
+    return redirect("sessions:manage-session", session.series.slug, session.number)
 
 
 def _conflict(current: Session, version) -> list[SessionRevision] | None:
@@ -215,7 +215,7 @@ def session_status(request: HttpRequest, slug: str, number: int) -> HttpResponse
     }
     if request.POST.get("action") not in targets:
         messages.error(request, _("Unknown action."))
-        return redirect("manage-session", slug, number)
+        return redirect("sessions:manage-session", slug, number)
     status, summary = targets[request.POST["action"]]
     with transaction.atomic():
         current = Session.objects.select_for_update().get(pk=session.pk)
@@ -223,14 +223,14 @@ def session_status(request: HttpRequest, slug: str, number: int) -> HttpResponse
             messages.error(
                 request, _("Someone changed this session meanwhile; check it and try again.")
             )
-            return redirect("manage-session", slug, number)
+            return redirect("sessions:manage-session", slug, number)
         current.series = session.series
         before = history.snapshot(current)
         current.status = status
         current.save(update_fields=["status", "updated_at"])
         history.record(current, request.user, summary, before)
     messages.success(request, summary)
-    return redirect("manage-session", slug, number)
+    return redirect("sessions:manage-session", slug, number)
 
 
 def _int(value) -> int | None:
@@ -257,7 +257,7 @@ def session_duplicate(request: HttpRequest, slug: str, number: int) -> HttpRespo
         session.keywords.set(source.keywords.all())
         history.record(session, request.user, _("Created as the next session"), before=None)
     messages.success(request, _("Draft created. Give it a title and talks."))
-    return redirect("manage-session", series.slug, session.number)
+    return redirect("sessions:manage-session", series.slug, session.number)
 
 
 @login_required
@@ -268,16 +268,16 @@ def session_delete(request: HttpRequest, slug: str, number: int) -> HttpResponse
         messages.error(
             request, _("Only drafts can be deleted. Cancel a published session instead.")
         )
-        return redirect("manage-session", slug, number)
+        return redirect("sessions:manage-session", slug, number)
     if request.method == "POST":
         session.delete()
         messages.success(request, _("Draft deleted."))
-        return redirect("manage-dashboard")
+        return redirect("sessions:manage-dashboard")
     return render(request, "manage/delete.html", {"session": session, "series": session.series})
 
 
 @login_required
-@require_GET
+@require_safe
 def session_history(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     session = _session_for(request.user, slug, number)
     revisions = session.revisions.select_related("user")
@@ -312,7 +312,7 @@ def scheduling_warnings(session: Session, talks: list[Talk]) -> list[dict]:
     warnings = [
         _warning(
             _("Overlaps with session %(number)s of this series.") % {"number": other.number},
-            reverse("manage-session", args=[other.series.slug, other.number]),
+            reverse("sessions:manage-session", args=[other.series.slug, other.number]),
         )
         for other in overlapping
         if other.series_id == session.series_id
@@ -379,7 +379,7 @@ def _talks_response(request: HtmxHttpRequest, session: Session, **extra) -> Http
         context["talk_forms"] |= extra.pop("talk_forms", {})
         return render(request, "manage/editor.html#talks", context | extra)
     return redirect(
-        reverse("manage-session", args=[session.series.slug, session.number]) + "#talks"
+        reverse("sessions:manage-session", args=[session.series.slug, session.number]) + "#talks"
     )
 
 
@@ -544,7 +544,7 @@ def _require_some_series(user) -> None:
 
 
 @login_required
-@require_GET
+@require_safe
 def people_search(request: HttpRequest) -> HttpResponse:
     """Autocomplete for presenters: people whose name contains the query."""
     _require_some_series(request.user)

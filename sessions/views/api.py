@@ -12,7 +12,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from nice.markdown import render_markdown
 from papers.models import Paper
@@ -88,7 +88,7 @@ def session_json(request: HttpRequest, session: Session) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def series_list(request: HttpRequest) -> JsonResponse:
     series = Series.objects.annotate(
         session_count=Count("sessions", filter=Q(sessions__status__in=PUBLIC_STATUSES))
@@ -106,7 +106,7 @@ def series_list(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def session_list(request: HttpRequest, slug: str) -> JsonResponse:
     series = Series.objects.filter(slug=slug).first()
     if series is None:
@@ -120,7 +120,7 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
         page = paginator.page(int(page_number))
     except EmptyPage:
         return _error(f"Page {page_number} does not exist; there are {paginator.num_pages}.", 404)
-    base = request.build_absolute_uri(reverse("api-session-list", args=[slug]))
+    base = request.build_absolute_uri(reverse("sessions:api-session-list", args=[slug]))
     return _json(
         {
             "count": paginator.count,
@@ -133,7 +133,7 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse:
     session = Session.objects.public().with_cards().filter(series__slug=slug, number=number).first()
     if session is None:
@@ -141,6 +141,6 @@ def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse
     return _json(session_json(request, session))
 
 
-@require_GET
+@require_safe
 def openapi(request: HttpRequest) -> JsonResponse:
     return _json(build_schema(request.build_absolute_uri("/")))

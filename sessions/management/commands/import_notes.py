@@ -15,7 +15,7 @@ from django.db import transaction
 
 from papers.importing import save_entries
 from papers.lists import parse_notes
-from papers.management.commands.import_paper_list import read_repaired
+from sessions.management.commands.import_paper_list import read_repaired
 
 
 class Command(BaseCommand):

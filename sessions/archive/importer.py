@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from nice.media import process_image
 from papers.models import Paper
+from sessions.archive.docsify import PaperRef, PersonRef, Problem, SessionData, TalkData
 from sessions.models import (
     Keyword,
     Person,
@@ -28,7 +29,6 @@ from sessions.models import (
     Talk,
     TalkPresenter,
 )
-from sessions.nice_archive import PaperRef, PersonRef, Problem, SessionData, TalkData
 
 KINDS = ("sessions", "talks", "papers", "people")
 

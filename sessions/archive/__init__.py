@@ -1,0 +1,1 @@
+"""Readers and writers of archive formats: NICE docsify Markdown, JSON backups."""

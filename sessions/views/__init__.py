@@ -1,0 +1,1 @@
+"""Views by audience: public pages, downloads (calendars, exports, artwork), feeds, the JSON API and the organizer workspace."""
