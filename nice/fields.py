@@ -6,10 +6,12 @@ form get the same checks without remembering to add them.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django import forms
 from django.db import models
 
-from nice.media import process_image, process_pdf, processed_upload
+from nice.media import process_image, processed_pdf_upload, processed_upload
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 
@@ -36,11 +38,17 @@ class PdfFormField(forms.FileField):
 
     def to_python(self, data):
         upload = super().to_python(data)
-        if upload is not None:
-            process_pdf(upload)
-        return upload
+        if upload is None:
+            return None
+        return processed_pdf_upload(upload)
 
 
 class PdfFileField(models.FileField):
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PdfFormField, **kwargs})
+
+    def generate_filename(self, instance, filename: str) -> str:
+        # Whatever a file was called, a slides file is stored as .pdf, so it is never
+        # served as HTML. The form field has already checked that it is a PDF.
+        stem = PurePosixPath(filename).stem or "slides"
+        return super().generate_filename(instance, f"{stem}.pdf")

@@ -5,8 +5,11 @@ are checked against the size and pixel caps from their header before any
 decoding, verified, decoded in full (truncated files fail here), turned
 upright, converted to a web colour mode, and re-encoded without metadata:
 EXIF (GPS included), comments and anything appended after the image data
-do not survive. Every rejection is a ValidationError with a message for
-the form that received the file.
+do not survive. PDFs keep their bytes but always get the name `.pdf`, so
+they are served as application/pdf whatever they were called. Every
+rejection is a ValidationError with a message for the form that received
+the file. Forms reach the pipeline through nice.fields; anything else
+(importers) through sanitize_file.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +39,12 @@ PDF_SIGNATURE = b"%PDF-"
 # What each accepted format is re-encoded as.
 OUTPUT_FORMAT = {"PNG": "PNG", "GIF": "PNG", "JPEG": "JPEG", "WEBP": "WEBP"}
 OUTPUT_EXTENSION = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+CONTENT_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+}
 ACCEPTED_IMAGES = _("Upload a PNG, JPEG, WebP or GIF image.")
 
 
@@ -231,10 +241,34 @@ def process_pdf(upload) -> bytes:
 
 def processed_upload(upload, processed: ProcessedImage) -> SimpleUploadedFile:
     """The re-encoded image as an upload, named after what it now is."""
-    stem = PurePath(upload.name or "image").stem[:80] or "image"
-    content_type = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}[
-        processed.extension
-    ]
+    name = _stem(upload.name, "image") + processed.extension
     return SimpleUploadedFile(
-        stem + processed.extension, processed.content, content_type=content_type
+        name, processed.content, content_type=CONTENT_TYPES[processed.extension]
     )
+
+
+def processed_pdf_upload(upload) -> SimpleUploadedFile:
+    """A checked PDF as an upload named `.pdf`: the content decides, never the uploader's name."""
+    return SimpleUploadedFile(
+        _stem(upload.name, "slides") + ".pdf", process_pdf(upload), content_type="application/pdf"
+    )
+
+
+def sanitize_file(content: bytes, name: str, kind: str) -> ContentFile:
+    """Put bytes that did not come from a form (an importer's) through the upload checks.
+
+    kind is "image" or "pdf". Returns the file to store, named after `name`'s stem with
+    the extension of what it now is (a JPEG named x.png comes back as x.jpg); raises
+    ValidationError as an upload form would.
+    """
+    upload = ContentFile(content, name=name)
+    if kind == "image":
+        processed = process_image(upload)
+        return ContentFile(processed.content, name=_stem(name, "image") + processed.extension)
+    if kind == "pdf":
+        return ContentFile(process_pdf(upload), name=_stem(name, "slides") + ".pdf")
+    raise ValueError(f"sanitize_file: unknown kind {kind!r}; use 'image' or 'pdf'")
+
+
+def _stem(name: str | None, default: str) -> str:
+    return PurePath(name or default).stem[:80] or default

@@ -112,8 +112,11 @@ def post_poster(client, route: str, name: str, content: bytes):
             "number": 7,
             "title": "海报",
             "status": "draft",
+            # The same instant for the split UTC widget and for the single input on
+            # the series' clock (Asia/Shanghai), whichever the admin form uses.
             "starts_at_0": "2030-03-16",
             "starts_at_1": "11:00:00",
+            "starts_at": "2030-03-16T19:00",
             "session_presenters-TOTAL_FORMS": 0,
             "session_presenters-INITIAL_FORMS": 0,
             "talks-TOTAL_FORMS": 0,
