@@ -1,16 +1,27 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from papers.identifiers import normalize_arxiv_id, normalize_doi
 
 
 class PaperQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PaperQuerySet:
+        """Papers presented in a session `user` may see, and library papers not
+        presented anywhere yet. Which talks `user` may see is the sessions app's rule;
+        papers reaches it through the reverse relation and so imports nothing from it."""
+        talk_model = self.model._meta.get_field("talks").related_model
+        presented = talk_model.objects.filter(paper=OuterRef("pk"))
+        shown = talk_model.objects.visible_to(user).filter(paper=OuterRef("pk"))
+        return self.filter(Exists(shown) | ~Exists(presented))
+
     def matching(self, arxiv_id: str = "", doi: str = "", title: str = "") -> Paper | None:
         """The library's paper with this arXiv id, else this DOI, else this title
         (any case): how every importer avoids duplicates. Hits the database."""
@@ -23,7 +34,7 @@ class PaperQuerySet(models.QuerySet):
         return None
 
 
-class Paper(models.Model):
+class Paper(CleanTextModel):
     """A paper in the group's library; one paper can be presented in many talks."""
 
     title = models.CharField(_("title"), max_length=500)
@@ -47,12 +58,17 @@ class Paper(models.Model):
     primary_category = models.CharField(
         _("primary category"), max_length=40, blank=True, help_text=_("arXiv's, e.g. cs.CL")
     )
-    url = models.URLField(_("paper link"), max_length=500, blank=True)
-    code_url = models.URLField(_("code link"), max_length=500, blank=True)
-    project_url = models.URLField(_("project page"), max_length=500, blank=True)
-    abstract = models.TextField(_("abstract"), blank=True)
+    url = HttpURLField(_("paper link"), max_length=500, blank=True)
+    code_url = HttpURLField(_("code link"), max_length=500, blank=True)
+    project_url = HttpURLField(_("project page"), max_length=500, blank=True)
+    abstract = models.TextField(
+        _("abstract"), blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX_LENGTH)]
+    )
     notes = models.TextField(
-        _("notes"), blank=True, help_text=_("Reading notes or a summary: Markdown, with $…$ math.")
+        _("notes"),
+        blank=True,
+        validators=[MaxLengthValidator(LONG_TEXT_MAX_LENGTH)],
+        help_text=_("Reading notes or a summary: Markdown, with $…$ math."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

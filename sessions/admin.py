@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from sessions import history
+from sessions.forms import SessionAdminForm
 from sessions.models import (
     Keyword,
     Person,
@@ -65,7 +66,8 @@ class TalkInline(admin.StackedInline):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "series", "number", "starts_at", "status"]
+    form = SessionAdminForm
+    list_display = ["__str__", "series", "number", "local_start", "status"]
     list_filter = ["status", "series", "keywords"]
     list_select_related = ["series"]
     search_fields = ["title", "description", "talks__title"]
@@ -78,6 +80,11 @@ class SessionAdmin(admin.ModelAdmin):
         (_("About"), {"fields": ["description", "keywords"]}),
         (_("Images"), {"fields": ["poster", "qr_image"]}),
     ]
+
+    @admin.display(description=_("starts at"), ordering="starts_at")
+    def local_start(self, session: Session) -> str:
+        """On the series' clock, zone named, as every other screen shows it."""
+        return f"{session.local_starts_at:%Y-%m-%d %H:%M} {session.series.timezone}"
 
     # Admin edits go into the session's history and bump its version like the
     # workspace's, so an organizer's stale form cannot overwrite them.

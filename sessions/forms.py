@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
+from datetime import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.identifiers import normalize_arxiv_id, normalize_doi
-from sessions.models import Keyword, Session, Talk
+from sessions.models import Series, Session, Talk
+from sessions.writers import write_keyword, write_session_keywords
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -20,8 +24,50 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class SessionForm(forms.ModelForm):
-    """A session's own fields. Times are in the series' zone: the view activates it."""
+class SeriesDateTimeField(forms.DateTimeField):
+    """A time on the series' clock: shown and read in `zone`, whatever zone is active.
+
+    The one rule for times in forms: the workspace and the admin use it, so a
+    form rendered or validated outside a timezone.override() cannot shift a
+    session by the server's offset.
+    """
+
+    widget = DateTimeLocalInput
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+    def __init__(self, *, zone: zoneinfo.ZoneInfo | None = None, **kwargs) -> None:
+        kwargs.setdefault("widget", DateTimeLocalInput())
+        super().__init__(**kwargs)
+        self.zone = zone or zoneinfo.ZoneInfo("UTC")
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return timezone.localtime(value, self.zone).replace(tzinfo=None)
+        return value
+
+    def to_python(self, value):
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+
+class SeriesTimesMixin:
+    """Puts the series' zone on the form's SeriesDateTimeFields and names it."""
+
+    def use_series_zone(self, series: Series | None) -> None:
+        zone = series.zone if series else Series().zone
+        label = series.zone_label() if series else ""
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field, SeriesDateTimeField):
+                field.zone = zone
+                if label:
+                    field.help_text = _("In the series' time zone, %(zone)s.") % {"zone": label}
+
+
+class SessionForm(SeriesTimesMixin, forms.ModelForm):
+    """A session's own fields; times on the series' clock (SeriesDateTimeField)."""
+
+    starts_at = SeriesDateTimeField(label=_("starts at"))
+    ends_at = SeriesDateTimeField(label=_("ends at"), required=False)
 
     keywords_text = forms.CharField(
         label=_("Keywords"),
@@ -43,11 +89,7 @@ class SessionForm(forms.ModelForm):
             "poster",
             "qr_image",
         ]
-        widgets = {
-            "starts_at": DateTimeLocalInput(),
-            "ends_at": DateTimeLocalInput(),
-            "description": forms.Textarea(attrs={"rows": 4}),
-        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, series, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,8 +98,7 @@ class SessionForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["keywords_text"] = "，".join(k.name for k in self.instance.keywords.all())
             self.initial["version"] = self.instance.version
-        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        self.fields["ends_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.use_series_zone(series)
 
     def clean_number(self) -> int:
         # The unique constraint names `series`, which is not a form field, so
@@ -80,9 +121,7 @@ class SessionForm(forms.ModelForm):
         return names
 
     def save_keywords(self, session: Session) -> None:
-        session.keywords.set(
-            [Keyword.objects.get_or_create(name=name)[0] for name in self.keyword_names()]
-        )
+        write_session_keywords(session, [write_keyword(name) for name in self.keyword_names()])
 
 
 class AddTalkForm(forms.Form):
@@ -117,3 +156,45 @@ class TalkForm(forms.ModelForm):
         model = Talk
         fields = ["title", "segment", "tags", "summary", "slides_url", "recording_url"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 6})}
+
+
+class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
+    """The admin's session form: times in the series' zone, as everywhere else.
+
+    On "add" the series is whatever the form posts; before that, the default zone.
+    """
+
+    starts_at = SeriesDateTimeField(label=_("starts at"))
+    ends_at = SeriesDateTimeField(label=_("ends at"), required=False)
+
+    class Meta:
+        model = Session
+        fields = [
+            "series",
+            "number",
+            "title",
+            "status",
+            "starts_at",
+            "has_start_time",
+            "ends_at",
+            "venue",
+            "live_url",
+            "description",
+            "keywords",
+            "poster",
+            "qr_image",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_series_zone(self._series())
+
+    def _series(self) -> Series | None:
+        if self.is_bound:
+            try:
+                return Series.objects.filter(pk=int(self.data.get("series", ""))).first()
+            except ValueError:
+                return None
+        if self.instance.series_id:
+            return self.instance.series
+        return None

@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from nice.fields import PdfFileField, SafeImageField
+from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from nice.uploads import RandomUploadPath
 from papers.models import Paper
 
@@ -61,7 +64,45 @@ def unique_slug(model: type[models.Model], text: str, fallback: str) -> str:
     return slug
 
 
-class Series(models.Model):
+def fold_name(name: str) -> str:
+    """A name as people match it: accents on Latin letters, case, width and spacing
+    do not count (Tomas Ferreira is Tomás Ferreira; ＡＢＣ is abc). Marks on other
+    scripts are kept: in Japanese they make different names."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and ord(kept[-1]) < 0x250:
+            continue
+        kept.append(char)
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
+
+
+def long_text(label, **kwargs) -> models.TextField:
+    """A Markdown text field with the site's length limit."""
+    return models.TextField(
+        label, blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX_LENGTH)], **kwargs
+    )
+
+
+# When a session may take place: a window that refuses typos such as 0025 or
+# 9999 (which used to break date arithmetic on every page that derives a date).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+LONGEST_SESSION = timedelta(hours=24)
+
+
+class SeriesQuerySet(models.QuerySet):
+    def managed_by(self, user) -> SeriesQuerySet:
+        """The series `user` may organize: every one for admins (staff), their own
+        for organizers, none for anyone else. The one rule behind the workspace
+        and behind who may preview drafts."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(organizers=user)
+
+
+class Series(CleanTextModel):
     """A recurring programme, such as NICE's weekly paper sharing."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -71,7 +112,7 @@ class Series(models.Model):
         help_text=_("Used in links: /nice/47/."),
         validators=[validate_series_slug],
     )
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    description = long_text(_("description"), help_text=_("Markdown."))
     timezone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -97,6 +138,8 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SeriesQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("series")
@@ -110,10 +153,77 @@ class Series(models.Model):
 
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        """The series' zone; UTC if what is stored is not a zone (validation refuses
+        such names, but a page must not fail on one that got in some other way)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def is_managed_by(self, user) -> bool:
+        """Hits the database."""
+        return Series.objects.managed_by(user).filter(pk=self.pk).exists()
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` on the series' clock."""
+        return timezone.localtime(moment, self.zone)
+
+    def next_session_defaults(self, now: datetime | None = None) -> dict:
+        """Number, time and place for a new session: the last one's weekday, local time,
+        length and venue, on the first such day after both today and the last session.
+        Hits the database.
+
+        Times are the series' own: 19:00 in Shanghai stays 19:00 whatever the server's
+        zone. A session stored outside the time window (an old typo) is not a model.
+        """
+        zone = self.zone
+        number = (self.sessions.aggregate(models.Max("number"))["number__max"] or 0) + 1
+        now = self.local(now or timezone.now())
+        last = (
+            self.sessions.filter(
+                starts_at__gte=datetime(EARLIEST_YEAR, 1, 1, tzinfo=zone),
+                starts_at__lt=datetime(LATEST_YEAR, 1, 1, tzinfo=zone),
+            )
+            .order_by("-starts_at")
+            .first()
+        )
+        if last is None:
+            weekday, start_time, length, venue, live_url = 5, (19, 0), timedelta(hours=2), "", ""
+        else:
+            local = self.local(last.starts_at)
+            weekday, start_time = local.weekday(), (local.hour, local.minute)
+            length = (last.ends_at - last.starts_at) if last.ends_at else timedelta(hours=2)
+            length = min(length, LONGEST_SESSION)
+            venue, live_url = last.venue, last.live_url
+            now = max(now, local)
+        day = now.date() + timedelta(days=1)
+        day += timedelta(days=(weekday - day.weekday()) % 7)
+        starts_at = datetime(day.year, day.month, day.day, *start_time, tzinfo=zone)
+        return {
+            "number": number,
+            "starts_at": starts_at,
+            "ends_at": starts_at + length,
+            "venue": venue,
+            "live_url": live_url,
+        }
+
+    def zone_label(self, moment: datetime | None = None) -> str:
+        """The zone named for people: "Asia/Shanghai (UTC+08:00)"."""
+        offset = self.local(moment or timezone.now()).strftime("%z")
+        return f"{self.timezone} (UTC{offset[:3]}:{offset[3:]})"
 
 
-class Keyword(models.Model):
+class KeywordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> KeywordQuerySet:
+        """Keywords of a session or a paper `user` may see, and keywords of nothing yet:
+        hidden is only what labels drafts alone."""
+        labelled = Session.objects.filter(keywords=OuterRef("pk"))
+        sessions = Session.objects.visible_to(user).filter(keywords=OuterRef("pk"))
+        papers = Paper.objects.visible_to(user).filter(keywords=OuterRef("pk"))
+        return self.filter(Exists(sessions) | Exists(papers) | ~Exists(labelled))
+
+
+class Keyword(CleanTextModel):
     """A topic sessions are tagged with: 多模态, 模型推理, …"""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -121,6 +231,8 @@ class Keyword(models.Model):
     papers = models.ManyToManyField(
         Paper, blank=True, related_name="keywords", verbose_name=_("papers")
     )
+
+    objects = KeywordQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -139,13 +251,33 @@ class Keyword(models.Model):
         return reverse("sessions:keyword", args=[self.slug])
 
 
-class Person(models.Model):
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PersonQuerySet:
+        """People presenting in a session `user` may see, and people presenting nowhere
+        yet (added by hand): hidden is only who appears in drafts alone."""
+        sessions = Session.objects.visible_to(user)
+        talks = TalkPresenter.objects.filter(person=OuterRef("pk"))
+        hosts = SessionPresenter.objects.filter(person=OuterRef("pk"))
+        return self.filter(
+            Exists(talks.filter(talk__session__in=sessions))
+            | Exists(hosts.filter(session__in=sessions))
+            | (~Exists(talks) & ~Exists(hosts))
+        )
+
+    def named(self, name: str) -> Person | None:
+        """The person with this name, spelled any way fold_name() ignores. Hits the database."""
+        return self.filter(name_key=fold_name(name)).order_by("pk").first()
+
+
+class Person(CleanTextModel):
     """Someone who presents talks, in any series."""
 
     name = models.CharField(_("name"), max_length=200)
+    # fold_name(name), kept by save(): how a typed or imported name finds its person.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
-    homepage = models.URLField(_("homepage"), blank=True)
+    homepage = HttpURLField(_("homepage"), blank=True)
     note = models.CharField(
         _("note"), max_length=200, blank=True, help_text=_("A short note, e.g. 知乎：Lil2J.")
     )
@@ -159,6 +291,8 @@ class Person(models.Model):
     photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
+    objects = PersonQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("person")
@@ -170,6 +304,9 @@ class Person(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Person, self.name, fallback="person")
+        self.name_key = fold_name(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -178,8 +315,23 @@ class Person(models.Model):
 
 class SessionQuerySet(models.QuerySet):
     def public(self) -> SessionQuerySet:
-        """Sessions anyone may see: published ones, and cancelled ones, which stay in the archive."""
+        """Sessions anyone may see: published ones, and cancelled ones, which stay in the archive.
+
+        What every list shows (home, archive, search, feeds, calendars, exports,
+        API lists), whoever asks: a list is the same for everybody.
+        """
         return self.filter(status__in=PUBLIC_STATUSES)
+
+    def visible_to(self, user) -> SessionQuerySet:
+        """Who may see a session: everyone a public one; its series' organizers and
+        admins a draft too (the preview). Every page of one session, paper, person
+        or keyword finds it through this rule, and so do the workspace's warnings."""
+        if user is None or not user.is_authenticated:
+            return self.public()
+        if user.is_staff:
+            return self.all()
+        managed = Series.objects.managed_by(user)
+        return self.filter(Q(status__in=PUBLIC_STATUSES) | Q(series__in=managed))
 
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
         """Sessions not over yet, soonest first."""
@@ -197,6 +349,14 @@ class SessionQuerySet(models.QuerySet):
     def past(self, now: datetime | None = None) -> SessionQuerySet:
         now = now or timezone.now()
         return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__lt=now)
+
+    def search(self, query: str) -> SessionQuerySet:
+        """Sessions whose title, description or keywords mention `query` (any case)."""
+        return self.filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(keywords__name__icontains=query)
+        ).distinct()
 
     def with_cards(self) -> SessionQuerySet:
         """Everything a session card shows, in a fixed number of queries.
@@ -234,7 +394,7 @@ class Appearance:
     affiliation: str
 
 
-class Session(models.Model):
+class Session(CleanTextModel):
     """One meeting of a series: NICE 第47期."""
 
     class Status(models.TextChoices):
@@ -258,8 +418,8 @@ class Session(models.Model):
     venue = models.CharField(
         pgettext_lazy("where a session meets", "venue"), max_length=300, blank=True
     )
-    live_url = models.URLField(_("live link"), max_length=500, blank=True)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    live_url = HttpURLField(_("live link"), max_length=500, blank=True)
+    description = long_text(_("description"), help_text=_("Markdown."))
     keywords = models.ManyToManyField(
         Keyword, blank=True, related_name="sessions", verbose_name=_("keywords")
     )
@@ -335,8 +495,20 @@ class Session(models.Model):
         return reverse("sessions:session", args=[self.series.slug, self.number])
 
     def clean(self) -> None:
-        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The end must be after the start.")})
+        """The time rule: a start between 2000 and 2100, an end after it and within a day."""
+        errors = {}
+        if self.starts_at and not EARLIEST_YEAR <= self.starts_at.year <= LATEST_YEAR:
+            errors["starts_at"] = _("Give a date between %(first)s and %(last)s.") % {
+                "first": EARLIEST_YEAR,
+                "last": LATEST_YEAR,
+            }
+        elif self.ends_at and self.starts_at:
+            if self.ends_at <= self.starts_at:
+                errors["ends_at"] = _("The end must be after the start.")
+            elif self.ends_at - self.starts_at > LONGEST_SESSION:
+                errors["ends_at"] = _("A session lasts at most a day; check the end.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_public(self) -> bool:
@@ -352,11 +524,11 @@ class Session(models.Model):
 
     @property
     def local_starts_at(self) -> datetime:
-        return timezone.localtime(self.starts_at, self.series.zone)
+        return self.series.local(self.starts_at)
 
     @property
     def local_ends_at(self) -> datetime | None:
-        return timezone.localtime(self.ends_at, self.series.zone) if self.ends_at else None
+        return self.series.local(self.ends_at) if self.ends_at else None
 
     @property
     def utc_offset(self) -> str:
@@ -387,6 +559,71 @@ class Session(models.Model):
                 result.append(Appearance(row.person, row.affiliation or row.person.affiliation))
         return result
 
+    def scheduling_warnings(self, talks: list[Talk], user) -> list[dict]:
+        """Things worth a second look, never blockers: overlapping sessions of the series,
+        presenters booked elsewhere at the same time, papers the series has heard before.
+        Only sessions `user` may see are named. Three queries."""
+        assumed_length = timedelta(hours=2)
+        end = self.ends_at or self.starts_at + assumed_length
+        overlapping = list(
+            Session.objects.visible_to(user)
+            .exclude(pk=self.pk)
+            .exclude(status=Session.Status.CANCELLED)
+            .alias(
+                until=Coalesce(
+                    "ends_at",
+                    models.ExpressionWrapper(
+                        F("starts_at") + assumed_length, output_field=models.DateTimeField()
+                    ),
+                )
+            )
+            .filter(starts_at__lt=end, until__gt=self.starts_at)
+            .select_related("series")
+        )
+        warnings = [
+            _warning(
+                gettext("Overlaps with session %(number)s of this series.")
+                % {"number": other.number},
+                reverse("sessions:manage-session", args=[other.series.slug, other.number]),
+            )
+            for other in overlapping
+            if other.series_id == self.series_id
+        ]
+        people = {row.person_id for talk in talks for row in talk.talk_presenters.all()}
+        if people and overlapping:
+            for row in TalkPresenter.objects.filter(
+                person__in=people, talk__session__in=overlapping
+            ).select_related("person", "talk__session__series"):
+                other = row.talk.session
+                warnings.append(
+                    _warning(
+                        gettext(
+                            "%(name)s also presents in %(series)s, session %(number)s, at the same time."
+                        )
+                        % {
+                            "name": row.person.name,
+                            "series": other.series.name,
+                            "number": other.number,
+                        },
+                        other.get_absolute_url(),
+                    )
+                )
+        papers = {talk.paper_id for talk in talks if talk.paper_id}
+        if papers:
+            for earlier in (
+                Talk.objects.filter(paper__in=papers, session__series=self.series_id)
+                .exclude(session=self)
+                .select_related("session__series", "paper")
+            ):
+                warnings.append(
+                    _warning(
+                        gettext("“%(paper)s” was already presented in session %(number)s.")
+                        % {"paper": earlier.paper.title, "number": earlier.session.number},
+                        earlier.session.get_absolute_url(),
+                    )
+                )
+        return warnings
+
     @property
     def segments(self) -> list[tuple[str, list[Talk]]]:
         """Talks grouped by consecutive segment label (第一场, 第二场), in order."""
@@ -399,11 +636,15 @@ class Session(models.Model):
         return groups
 
 
+def _warning(text: str, url: str) -> dict:
+    return {"text": text, "url": url}
+
+
 # Cancelled sessions stay in the public archive, marked as such.
 PUBLIC_STATUSES = (Session.Status.PUBLISHED, Session.Status.CANCELLED)
 
 
-class SessionPresenter(models.Model):
+class SessionPresenter(CleanTextModel):
     """A presenter named for the session as a whole (e.g. in the archive index)."""
 
     session = models.ForeignKey(
@@ -435,6 +676,21 @@ class TalkQuerySet(models.QuerySet):
         """Talks of sessions anyone may see."""
         return self.filter(session__status__in=PUBLIC_STATUSES)
 
+    def visible_to(self, user) -> TalkQuerySet:
+        """Talks of the sessions `user` may see (Session.objects.visible_to)."""
+        return self.filter(session__in=Session.objects.visible_to(user))
+
+    def search(self, query: str) -> TalkQuerySet:
+        """Talks whose title, summary, paper title or authors, or presenter names
+        mention `query` (any case)."""
+        return self.filter(
+            Q(title__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(paper__title__icontains=query)
+            | Q(paper__authors__icontains=query)
+            | Q(talk_presenters__person__name__icontains=query)
+        ).distinct()
+
     def with_context(self) -> TalkQuerySet:
         """What a talk row shows: its session and series, paper and presenters (3 queries)."""
         return self.select_related("session__series", "paper").prefetch_related(
@@ -442,7 +698,7 @@ class TalkQuerySet(models.QuerySet):
         )
 
 
-class Talk(models.Model):
+class Talk(CleanTextModel):
     """A slot in a session, usually one paper presented by one or more people."""
 
     session = models.ForeignKey(
@@ -455,7 +711,7 @@ class Talk(models.Model):
         _("segment"), max_length=50, blank=True, help_text=_("e.g. 第一场 / 第二场")
     )
     title = models.CharField(_("title"), max_length=500)
-    summary = models.TextField(_("summary"), blank=True, help_text=_("Markdown, with $…$ math."))
+    summary = long_text(_("summary"), help_text=_("Markdown, with $…$ math."))
     paper = models.ForeignKey(
         Paper,
         on_delete=models.PROTECT,
@@ -475,8 +731,8 @@ class Talk(models.Model):
         _("tags"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. Oral, Highlight")
     )
     slides = PdfFileField(_("slides"), blank=True, upload_to=RandomUploadPath("slides"))
-    slides_url = models.URLField(_("slides link"), max_length=500, blank=True)
-    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    slides_url = HttpURLField(_("slides link"), max_length=500, blank=True)
+    recording_url = HttpURLField(_("recording link"), max_length=500, blank=True)
 
     objects = TalkQuerySet.as_manager()
 
@@ -508,7 +764,7 @@ class Talk(models.Model):
         return self.slides.url if self.slides else self.slides_url
 
 
-class TalkPresenter(models.Model):
+class TalkPresenter(CleanTextModel):
     """Who presented a talk, in order, with their affiliation at the time."""
 
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_presenters")

@@ -68,8 +68,7 @@ def session_form(series, **overrides) -> dict:
         "number": 7,
         "title": "海报测试",
         "status": "published",
-        "starts_at_0": "2025-03-15",
-        "starts_at_1": "11:00:00",
+        "starts_at": "2025-03-15T19:00",
         "session_presenters-TOTAL_FORMS": 0,
         "session_presenters-INITIAL_FORMS": 0,
         "talks-TOTAL_FORMS": 0,
@@ -78,9 +77,28 @@ def session_form(series, **overrides) -> dict:
     return data | overrides
 
 
-def test_the_admin_stores_the_start_it_was_given_in_utc(admin_client):
-    admin_client.post("/admin/nice_sessions/session/add/", session_form(make_series()))
+def test_the_admin_reads_times_in_the_series_zone(admin_client):
+    response = admin_client.post("/admin/nice_sessions/session/add/", session_form(make_series()))
+    assert response.status_code == 302
     assert Session.objects.get().starts_at.isoformat() == "2025-03-15T11:00:00+00:00"
+
+
+def test_the_admin_shows_times_in_the_series_zone_and_names_it(admin_client):
+    session = make_session(make_series(), number=7)  # 19:00 in Shanghai, 11:00 UTC
+    html = admin_client.get(f"/admin/nice_sessions/session/{session.pk}/change/").content.decode()
+    assert 'name="starts_at" value="2025-03-15T19:00"' in html
+    assert "Asia/Shanghai (UTC+08:00)" in html
+    assert "UTC timezone" not in html
+    listing = admin_client.get("/admin/nice_sessions/session/").content.decode()
+    assert "2025-03-15 19:00 Asia/Shanghai" in listing
+
+
+def test_an_admin_fixing_a_time_keeps_it_on_the_series_clock(admin_client):
+    session = make_session(make_series(), number=7)
+    data = session_form(session.series, starts_at="2025-03-15T20:00")
+    admin_client.post(f"/admin/nice_sessions/session/{session.pk}/change/", data)
+    session.refresh_from_db()
+    assert session.starts_at.isoformat() == "2025-03-15T12:00:00+00:00"
 
 
 def test_admins_can_see_drafts_in_the_admin_list(admin_client):

@@ -24,6 +24,9 @@ class PersonRef:
     name: str
     note: str = ""
     affiliation: str = ""
+    # Only the JSON exchange format has these.
+    slug: str = ""
+    homepage: str = ""
 
 
 @dataclass
@@ -35,6 +38,12 @@ class PaperRef:
     project_url: str = ""
     venue: str = ""
     year: int | None = None
+    # Only the JSON exchange format has these.
+    doi: str = ""
+    authors: str = ""
+    abstract: str = ""
+    notes: str = ""
+    primary_category: str = ""
 
 
 @dataclass
@@ -45,6 +54,9 @@ class TalkData:
     tags: list[str] = field(default_factory=list)
     presenters: list[PersonRef] = field(default_factory=list)
     paper: PaperRef | None = None
+    # None: the archive does not say, and what is stored stays (an organizer's work).
+    slides_url: str | None = None
+    recording_url: str | None = None
 
 
 @dataclass
@@ -60,6 +72,10 @@ class SessionData:
     description: str
     source: str
     qr_image: Path | None = None
+    # None: the archive does not say. Only the JSON format and the demo give these.
+    status: str | None = None
+    venue: str | None = None
+    live_url: str | None = None
 
 
 @dataclass

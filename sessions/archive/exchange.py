@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from nice.media import sanitize_file
 from papers.models import Paper
-from sessions.models import Keyword, Person, Series, Session, SessionPresenter, Talk, TalkPresenter
+from sessions import writers
+from sessions.archive.docsify import PaperRef, PersonRef, SessionData, TalkData
+from sessions.archive.importer import ArchiveWriter, Report
+from sessions.models import Person, Series, Session, Talk
 
 FORMAT = "nice-archive"
 VERSION = 1
@@ -167,128 +172,149 @@ class ArchiveFormatError(ValueError):
 
 
 def import_json(folder: Path) -> dict[str, int]:
-    """Read an export back: creates what is missing, updates what exists. One transaction."""
+    """Read an export back through the same writers as every importer: creates what is
+    missing, updates what exists, keeps what an organizer added. One transaction: a
+    single bad value (a URL that is not http(s), a time zone that does not exist, a
+    file that is not an image) imports nothing and says where it is."""
     path = folder / "archive.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ArchiveFormatError(f"{path}: cannot be read as JSON ({error})") from None
-    if data.get("format") != FORMAT or data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
         raise ArchiveFormatError(f"{path}: not a {FORMAT} version {VERSION} export")
     counts = {"series": 0, "sessions": 0, "talks": 0, "papers": 0, "people": 0}
-    with transaction.atomic():
-        keywords: dict[str, Keyword] = {}
-        people = {entry["slug"]: _person(entry, folder) for entry in data["people"]}
-        papers = {entry["key"]: _paper(entry, keywords) for entry in data["papers"]}
-        counts["people"], counts["papers"] = len(people), len(papers)
-        for entry in data["series"]:
-            series, _created = Series.objects.update_or_create(
-                slug=entry["slug"],
-                defaults={
-                    "name": entry["name"],
-                    "description": entry["description"],
-                    "timezone": entry["timezone"],
-                },
-            )
-            _attach(series, "qr_image", entry["qr_image"], folder)
-            counts["series"] += 1
-            for session_entry in entry["sessions"]:
-                counts["talks"] += _import_session(
-                    series, session_entry, people, papers, keywords, folder
+    where = str(path)
+    try:
+        with transaction.atomic():
+            where = f"{path}: people"
+            people = {entry["slug"]: _person_ref(entry) for entry in data["people"]}
+            photos = {entry["slug"]: entry["photo"] for entry in data["people"]}
+            where = f"{path}: papers"
+            papers = {entry["key"]: _paper_ref(entry) for entry in data["papers"]}
+            paper_keywords = {entry["key"]: entry["keywords"] for entry in data["papers"]}
+            counts["people"], counts["papers"] = len(people), len(papers)
+            for index, entry in enumerate(data["series"]):
+                where = f"{path}: series[{index}] ({entry.get('slug')})"
+                series, _outcome = writers.write_series(
+                    entry["slug"],
+                    name=entry["name"],
+                    timezone=entry["timezone"],
+                    description=entry["description"],
                 )
-                counts["sessions"] += 1
+                _attach(series, "qr_image", entry["qr_image"], folder)
+                counts["series"] += 1
+                writer = ArchiveWriter(series, Report())
+                writer.write_people(people.values())
+                for number, session_entry in enumerate(entry["sessions"]):
+                    where = f"{path}: series[{index}].sessions[{number}] (number {session_entry.get('number')})"
+                    session, talks = writer.write(
+                        _session_data(session_entry, people, papers, where)
+                    )
+                    _attach(session, "poster", session_entry["poster"], folder)
+                    _attach(session, "qr_image", session_entry["qr_image"], folder)
+                    for talk, talk_entry in zip(talks, session_entry["talks"], strict=True):
+                        _attach(talk, "slides", talk_entry["slides"], folder)
+                    counts["talks"] += len(talks)
+                    counts["sessions"] += 1
+                where = f"{path}: people and papers"
+                for slug, photo in photos.items():
+                    if slug in writer.people_by_slug:
+                        _attach(writer.people_by_slug[slug], "photo", photo, folder)
+                for key, names in paper_keywords.items():
+                    if key in writer.papers_by_ref:
+                        paper = writer.papers_by_ref[key]
+                        for name in names:
+                            writers.write_keyword(name).papers.add(paper)
+    except ValidationError as error:
+        raise ArchiveFormatError(
+            f"{where}: {' '.join(_messages(error))}; nothing imported"
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ArchiveFormatError(
+            f"{where}: malformed entry ({type(error).__name__}: {error}); nothing imported"
+        ) from None
     return counts
 
 
-def _keyword(name: str, keywords: dict[str, Keyword]) -> Keyword:
-    if name not in keywords:
-        keywords[name] = Keyword.objects.filter(name=name).first() or Keyword.objects.create(
-            name=name
-        )
-    return keywords[name]
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [
+            f"{name}: {' '.join(map(str, errors))}" for name, errors in error.message_dict.items()
+        ]
+    return [str(message) for message in error.messages]
 
 
-def _person(entry: dict, folder: Path) -> Person:
-    person = Person.objects.filter(slug=entry["slug"]).first() or Person(slug=entry["slug"])
-    for name in PERSON_FIELDS:
-        setattr(person, name, entry[name])
-    person.save()
-    _attach(person, "photo", entry["photo"], folder)
-    return person
-
-
-def _paper(entry: dict, keywords) -> Paper:
-    paper = None
-    if entry["arxiv_id"]:
-        paper = Paper.objects.filter(arxiv_id=entry["arxiv_id"]).first()
-    if paper is None and entry["doi"]:
-        paper = Paper.objects.filter(doi=entry["doi"]).first()
-    paper = (
-        paper or Paper.objects.filter(title=entry["title"], arxiv_id="", doi="").first() or Paper()
+def _person_ref(entry: dict) -> PersonRef:
+    return PersonRef(
+        name=entry["name"],
+        slug=entry["slug"],
+        note=entry["note"],
+        affiliation=entry["affiliation"],
+        homepage=entry["homepage"],
     )
-    for name in PAPER_FIELDS:
-        setattr(paper, name, entry[name])
-    paper.authors = "\n".join(entry["authors"])
-    paper.save()
-    for name in entry["keywords"]:
-        _keyword(name, keywords).papers.add(paper)
-    return paper
 
 
-def _import_session(series, entry, people, papers, keywords, folder) -> int:
-    session = Session.objects.filter(series=series, number=entry["number"]).first() or Session(
-        series=series, number=entry["number"]
-    )
-    for name in ("title", "status", "has_start_time", "venue", "live_url", "description"):
-        setattr(session, name, entry[name])
-    session.starts_at = datetime.fromisoformat(entry["starts_at"])
-    session.ends_at = datetime.fromisoformat(entry["ends_at"]) if entry["ends_at"] else None
-    session.save()
-    session.keywords.set([_keyword(name, keywords) for name in entry["keywords"]])
-    _attach(session, "poster", entry["poster"], folder)
-    _attach(session, "qr_image", entry["qr_image"], folder)
-    session.session_presenters.all().delete()
-    SessionPresenter.objects.bulk_create(
-        SessionPresenter(
-            session=session, person=people[row["person"]], affiliation=row["affiliation"], order=i
-        )
-        for i, row in enumerate(entry["presenters"], start=1)
-    )
-    session.talks.all().delete()
-    for talk_entry in entry["talks"]:
-        talk = Talk.objects.create(
-            session=session,
-            order=talk_entry["order"],
-            segment=talk_entry["segment"],
-            title=talk_entry["title"],
-            summary=talk_entry["summary"],
-            tags=talk_entry["tags"],
-            paper=papers[talk_entry["paper"]] if talk_entry["paper"] else None,
-            slides_url=talk_entry["slides_url"],
-            recording_url=talk_entry["recording_url"],
-        )
-        _attach(talk, "slides", talk_entry["slides"], folder)
-        TalkPresenter.objects.bulk_create(
-            TalkPresenter(
-                talk=talk, person=people[row["person"]], affiliation=row["affiliation"], order=i
+def _paper_ref(entry: dict) -> PaperRef:
+    fields = {name: entry[name] for name in PAPER_FIELDS}
+    return PaperRef(**fields, authors="\n".join(entry["authors"]))
+
+
+def _session_data(entry: dict, people: dict, papers: dict, where: str) -> SessionData:
+    def presenters(rows) -> list[PersonRef]:
+        return [replace(people[row["person"]], affiliation=row["affiliation"]) for row in rows]
+
+    return SessionData(
+        number=int(entry["number"]),
+        title=entry["title"],
+        starts_at=datetime.fromisoformat(entry["starts_at"]),
+        ends_at=datetime.fromisoformat(entry["ends_at"]) if entry["ends_at"] else None,
+        has_start_time=bool(entry["has_start_time"]),
+        keywords=list(entry["keywords"]),
+        presenters=presenters(entry["presenters"]),
+        talks=[
+            TalkData(
+                title=talk["title"],
+                segment=talk["segment"],
+                summary=talk["summary"],
+                tags=[tag.strip() for tag in talk["tags"].split(",") if tag.strip()],
+                presenters=presenters(talk["presenters"]),
+                paper=papers[talk["paper"]] if talk["paper"] else None,
+                slides_url=talk["slides_url"],
+                recording_url=talk["recording_url"],
             )
-            for i, row in enumerate(talk_entry["presenters"], start=1)
-        )
-    return len(entry["talks"])
+            for talk in entry["talks"]
+        ],
+        description=entry["description"],
+        source=where,
+        status=entry["status"],
+        venue=entry["venue"],
+        live_url=entry["live_url"],
+    )
 
 
 def _attach(instance, field: str, name: str | None, folder: Path) -> None:
-    """Put an exported file back under its own name (names are random, so they stay unique)."""
+    """Put an exported file back, through the same pipeline as uploads (so an HTML
+    file named .pdf or an SVG named .png is refused), under its exported name when
+    the pipeline keeps its format."""
     current = getattr(instance, field)
     if not name or current.name == name:
         return
     source = folder / "media" / name
     if not source.is_file():
         raise ArchiveFormatError(f"{source}: missing from the export")
-    if not default_storage.exists(name):
-        default_storage.save(name, ContentFile(source.read_bytes()))
-    setattr(instance, field, name)
-    instance.save()
+    kind = "pdf" if field == "slides" else "image"
+    try:
+        cleaned = sanitize_file(source.read_bytes(), PurePosixPath(name).name, kind)
+    except ValidationError as error:
+        raise ArchiveFormatError(
+            f"{source}: {' '.join(error.messages)}; nothing imported"
+        ) from None
+    stored = str(PurePosixPath(name).with_name(cleaned.name))
+    if not default_storage.exists(stored):
+        stored = default_storage.save(stored, cleaned)
+    setattr(instance, field, stored)
+    instance.save(update_fields=[field])
 
 
 # ---------------------------------------------------------------- Markdown out

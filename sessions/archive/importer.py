@@ -3,6 +3,9 @@ what changed, leave the rest alone, and say which was which.
 
 Each session is written in a savepoint of its own, so a session that fails
 rolls back alone; the caller decides whether that aborts the whole run.
+Every row goes through the entity writers (sessions.writers), the same ones
+the workspace uses: re-importing updates talks in place and keeps what
+organizers added.
 """
 
 from __future__ import annotations
@@ -19,15 +22,15 @@ from django.utils import timezone
 
 from nice.media import process_image
 from papers.models import Paper
+from papers.writers import write_paper
+from sessions import writers
 from sessions.archive.docsify import PaperRef, PersonRef, Problem, SessionData, TalkData
 from sessions.models import (
     Keyword,
     Person,
     Series,
     Session,
-    SessionPresenter,
     Talk,
-    TalkPresenter,
 )
 
 KINDS = ("sessions", "talks", "papers", "people")
@@ -58,7 +61,9 @@ class Report:
 
 
 class ArchiveWriter:
-    """Upserts sessions of one series; remembers people, papers and keywords it has seen."""
+    """Writes parsed sessions of one series through the entity writers
+    (sessions.writers, papers.writers); remembers the people, papers and keywords it
+    has seen and counts what happened to each."""
 
     def __init__(self, series: Series, report: Report) -> None:
         self.series = series
@@ -68,6 +73,23 @@ class ArchiveWriter:
         self._keywords: dict[str, Keyword] = {}
         # Each person and paper counts once per run: created, updated or unchanged.
         self._counted: dict[tuple[str, int], str] = {}
+
+    @property
+    def people_by_slug(self) -> dict[str, Person]:
+        return {person.slug: person for person in self._people.values()}
+
+    @property
+    def papers_by_ref(self) -> dict[str, Paper]:
+        """The papers seen, keyed as the JSON exchange format keys them."""
+        from sessions.archive.exchange import paper_key
+
+        return {paper_key(paper): paper for paper in self._papers.values()}
+
+    def write_people(self, refs) -> None:
+        """Write people with their own details first, so that the affiliation a
+        presenter had at one session does not become the person's own."""
+        for ref in refs:
+            self._person(ref)
 
     def _count(self, kind: str, record, outcome: str) -> None:
         """Record what happened to `record`; "created" or "updated" outrank "unchanged"."""
@@ -80,209 +102,137 @@ class ArchiveWriter:
         getattr(self.report, outcome)[kind] += 1
         self._counted[key] = outcome
 
-    def write(self, data: SessionData) -> Session:
-        """Create or update one session, its keywords, presenters and talks. Hits the database.
+    def write(self, data: SessionData) -> tuple[Session, list[Talk]]:
+        """Create or update one session, its keywords, presenters and talks; returns the
+        session and its talks in the archive's order. Hits the database.
 
-        On a database error the session's savepoint rolls back, and so does what
-        this writer remembered and counted for it; the error is raised on.
+        On a database or validation error the session's savepoint rolls back, and so
+        does what this writer remembered and counted for it; the error is raised on.
         """
         remembered = self._remember()
         try:
             with transaction.atomic():
-                session, created, changed = self._session(data)
-                changed |= self._set_keywords(session, data.keywords)
-                changed |= self._set_session_presenters(session, data.presenters)
-                changed |= self._set_talks(session, data.talks)
-        except DatabaseError:
+                session, outcome = writers.write_session(
+                    self.series,
+                    data.number,
+                    {
+                        "title": data.title,
+                        "starts_at": data.starts_at,
+                        "ends_at": data.ends_at,
+                        "has_start_time": data.has_start_time,
+                        "description": data.description,
+                        "status": data.status,
+                        "venue": data.venue,
+                        "live_url": data.live_url,
+                    },
+                )
+                changed = outcome != writers.Outcome.UNCHANGED
+                keywords = [self._keyword(name) for name in data.keywords]
+                changed |= writers.write_session_keywords(session, keywords)
+                changed |= writers.write_session_presenters(
+                    session, [(self._person(ref), ref.affiliation) for ref in data.presenters]
+                )
+                talks = writers.write_talks(session, [self._talk(talk) for talk in data.talks])
+                changed |= talks.changed
+        except (DatabaseError, ValidationError):
             self._forget_since(remembered)
             raise
-        if not changed:
-            self.report.unchanged["sessions"] += 1
-        elif created:
+        self.report.created["talks"] += talks.created
+        self.report.updated["talks"] += talks.updated
+        self.report.unchanged["talks"] += talks.unchanged
+        for kept in talks.kept:
+            self.report.warnings.append(
+                Problem(
+                    data.source,
+                    f"talk “{kept.title}” of session {data.number} is no longer in the "
+                    "archive; kept (remove it in the workspace if it should go)",
+                )
+            )
+        if outcome == writers.Outcome.CREATED:
             self.report.created["sessions"] += 1
-        else:
+        elif changed:
             self.report.updated["sessions"] += 1
             # Calendars and open editors must see that it changed.
             Session.objects.filter(pk=session.pk).update(
                 version=F("version") + 1, updated_at=timezone.now()
             )
-        return session
+        else:
+            self.report.unchanged["sessions"] += 1
+        return session, talks.talks
 
     def _remember(self) -> tuple:
         report = self.report
         counters = (report.created, report.updated, report.deleted, report.unchanged)
-        return tuple(Counter(c) for c in counters), dict(self._counted)
+        return tuple(Counter(c) for c in counters), dict(self._counted), len(report.warnings)
 
     def _forget_since(self, remembered: tuple) -> None:
         """Undo the counts of a rolled-back session, and drop every cached row: one may
         have been created, or changed in memory, inside the savepoint."""
-        counters, counted = remembered
+        counters, counted, warnings = remembered
         report = self.report
         report.created, report.updated, report.deleted, report.unchanged = counters
+        del report.warnings[warnings:]
         self._counted = counted
         self._people, self._papers, self._keywords = {}, {}, {}
 
-    # -------------------------------------------------------------- session
-
-    def _session(self, data: SessionData) -> tuple[Session, bool, bool]:
-        """The session, whether it was created, and whether anything changed."""
-        values = {
-            "title": data.title,
-            "starts_at": data.starts_at,
-            "ends_at": data.ends_at,
-            "has_start_time": data.has_start_time,
-            "description": data.description,
-        }
-        session = Session.objects.filter(series=self.series, number=data.number).first()
-        if session is None:
-            session = Session.objects.create(
-                series=self.series, number=data.number, status=Session.Status.PUBLISHED, **values
-            )
-            return session, True, True
-        # The status is the organizers' to change: an import never un-cancels a session.
-        changed = [name for name, value in values.items() if getattr(session, name) != value]
-        for name in changed:
-            setattr(session, name, values[name])
-        if changed:
-            session.save(update_fields=[*changed, "updated_at"])
-        return session, False, bool(changed)
-
-    def _set_keywords(self, session: Session, names: list[str]) -> bool:
-        wanted = {self._keyword(name).pk for name in names}
-        if wanted == {keyword.pk for keyword in session.keywords.all()}:
-            return False
-        session.keywords.set(wanted)
-        return True
-
-    def _set_session_presenters(self, session: Session, people: list[PersonRef]) -> bool:
-        wanted = [(self._person(ref).pk, ref.affiliation) for ref in people]
-        current = list(session.session_presenters.values_list("person_id", "affiliation"))
-        if wanted == current:
-            return False
-        session.session_presenters.all().delete()
-        SessionPresenter.objects.bulk_create(
-            SessionPresenter(
-                session=session, person_id=person_id, affiliation=affiliation, order=order
-            )
-            for order, (person_id, affiliation) in enumerate(wanted, start=1)
-        )
-        return True
-
-    def _set_talks(self, session: Session, talks: list[TalkData]) -> bool:
-        """Replace the session's talks when anything about them differs from the archive."""
-        wanted = [self._talk_signature(order, talk) for order, talk in enumerate(talks, start=1)]
-        existing = list(session.talks.prefetch_related("talk_presenters"))
-        current = [
-            (
-                t.order,
-                t.segment,
-                t.title,
-                t.summary,
-                t.tags,
-                t.paper_id,
-                tuple((p.person_id, p.affiliation) for p in t.talk_presenters.all()),
-            )
-            for t in existing
-        ]
-        if wanted == current:
-            self.report.unchanged["talks"] += len(existing)
-            return False
-        session.talks.all().delete()
-        self.report.deleted["talks"] += len(existing)
-        for order, segment, title, summary, tags, paper_id, presenters in wanted:
-            talk = Talk.objects.create(
-                session=session,
-                order=order,
-                segment=segment,
-                title=title,
-                summary=summary,
-                tags=tags,
-                paper_id=paper_id,
-            )
-            TalkPresenter.objects.bulk_create(
-                TalkPresenter(
-                    talk=talk, person_id=person_id, affiliation=affiliation, order=position
-                )
-                for position, (person_id, affiliation) in enumerate(presenters, start=1)
-            )
-        self.report.created["talks"] += len(wanted)
-        return True
-
-    def _talk_signature(self, order: int, talk: TalkData) -> tuple:
-        paper = self._paper(talk.paper) if talk.paper else None
-        return (
-            order,
-            talk.segment,
-            talk.title[:500],
-            talk.summary,
-            ", ".join(talk.tags),
-            paper.pk if paper else None,
-            tuple((self._person(ref).pk, ref.affiliation) for ref in talk.presenters),
+    def _talk(self, talk: TalkData) -> writers.TalkValues:
+        return writers.TalkValues(
+            title=talk.title,
+            segment=talk.segment,
+            summary=talk.summary,
+            tags=", ".join(talk.tags),
+            paper=self._paper(talk.paper) if talk.paper else None,
+            presenters=[(self._person(ref), ref.affiliation) for ref in talk.presenters],
+            slides_url=talk.slides_url,
+            recording_url=talk.recording_url,
         )
 
     # -------------------------------------------------------------- shared records
 
     def _keyword(self, name: str) -> Keyword:
         if name not in self._keywords:
-            self._keywords[name] = Keyword.objects.filter(
-                name=name
-            ).first() or Keyword.objects.create(name=name)
+            self._keywords[name] = writers.write_keyword(name)
         return self._keywords[name]
 
     def _person(self, ref: PersonRef) -> Person:
         """One Person per name across the whole archive; notes and affiliations fill gaps."""
-        person = self._people.get(ref.name)
-        if person is None:
-            person = Person.objects.filter(name=ref.name).order_by("pk").first()
-            if person is None:
-                person = Person.objects.create(
-                    name=ref.name, note=ref.note, affiliation=ref.affiliation
-                )
-                self._count("people", person, "created")
-            self._people[ref.name] = person
-        # The archive fills gaps in a person's note and affiliation, never overwrites them.
-        missing = {
-            name: value
-            for name, value in (("note", ref.note), ("affiliation", ref.affiliation))
-            if value and not getattr(person, name)
-        }
-        self._update("people", person, missing)
-        return person
+        key = ref.slug or ref.name
+        if key not in self._people:
+            person, outcome = writers.write_person(
+                ref.name,
+                slug=ref.slug,
+                note=ref.note,
+                affiliation=ref.affiliation,
+                homepage=ref.homepage,
+            )
+            self._people[key] = person
+            self._count("people", person, outcome)
+        return self._people[key]
 
     def _paper(self, ref: PaperRef) -> Paper:
-        """The paper by arXiv id, else by title; fields the archive gives are kept current."""
-        key = ref.arxiv_id or ref.title.casefold()
-        paper = self._papers.get(key)
-        if paper is None:
-            paper = Paper.objects.matching(arxiv_id=ref.arxiv_id, title=ref.title)
-            if paper is None:
-                paper = Paper.objects.create(
-                    title=ref.title[:500],
-                    arxiv_id=ref.arxiv_id,
-                    url=ref.url,
-                    code_url=ref.code_url,
-                    project_url=ref.project_url,
-                    venue=ref.venue,
-                    year=ref.year,
-                )
-                self._count("papers", paper, "created")
+        """The paper by arXiv id, else DOI, else title; fields the archive gives are kept current."""
+        key = ref.arxiv_id or ref.doi or ref.title.casefold()
+        if key not in self._papers:
+            paper, outcome = write_paper({name: getattr(ref, name) for name in PAPER_REF_FIELDS})
             self._papers[key] = paper
-        given = {
-            name: getattr(ref, name)
-            for name in ("arxiv_id", "url", "code_url", "project_url", "venue", "year")
-            if getattr(ref, name)
-        }
-        self._update("papers", paper, given)
-        return paper
+            self._count("papers", paper, outcome)
+        return self._papers[key]
 
-    def _update(self, kind: str, record, values: dict) -> None:
-        """Set the values that differ, save only those, and count the record once."""
-        changed = {name: value for name, value in values.items() if getattr(record, name) != value}
-        for name, value in changed.items():
-            setattr(record, name, value)
-        if changed:
-            record.save(update_fields=list(changed))
-        self._count(kind, record, "updated" if changed else "unchanged")
+
+PAPER_REF_FIELDS = (
+    "title",
+    "arxiv_id",
+    "doi",
+    "url",
+    "code_url",
+    "project_url",
+    "venue",
+    "year",
+    "authors",
+    "abstract",
+    "notes",
+    "primary_category",
+)
 
 
 def attach_series_qr(series: Series, path, report: Report) -> None:

@@ -135,7 +135,12 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_safe
 def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse:
-    session = Session.objects.public().with_cards().filter(series__slug=slug, number=number).first()
+    session = (
+        Session.objects.visible_to(request.user)
+        .with_cards()
+        .filter(series__slug=slug, number=number)
+        .first()
+    )
     if session is None:
         return _error(f"No published session {number} in series “{slug}”.", 404)
     return _json(session_json(request, session))

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -131,11 +131,11 @@ def series_next(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _visible_session(request: HttpRequest, slug: str, number: int) -> Session:
-    """The session with its cards' prefetches; drafts are 404 except for staff, who preview."""
-    session = get_object_or_404(Session.objects.with_cards(), series__slug=slug, number=number)
-    if not session.is_public and not request.user.is_staff:
-        raise Http404
-    return session
+    """The session with its cards' prefetches, if the visitor may see it (a draft:
+    its series' organizers and admins, who preview it); else 404."""
+    return get_object_or_404(
+        Session.objects.visible_to(request.user).with_cards(), series__slug=slug, number=number
+    )
 
 
 @require_safe
@@ -162,16 +162,16 @@ def _permalink(request: HttpRequest, session: Session) -> str:
 
 @require_safe
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    person = get_object_or_404(Person, slug=slug)
+    person = get_object_or_404(Person.objects.visible_to(request.user), slug=slug)
     talk_roles = (
-        TalkPresenter.objects.filter(person=person, talk__in=Talk.objects.public())
+        TalkPresenter.objects.filter(person=person, talk__in=Talk.objects.visible_to(request.user))
         .select_related("talk__session__series", "talk__paper")
         .order_by("-talk__session__starts_at", "talk__order")
     )
     talked_in = {role.talk.session_id for role in talk_roles}
     # Sessions that name them as presenter without saying which talk was theirs.
     other_sessions = (
-        Session.objects.public()
+        Session.objects.visible_to(request.user)
         .filter(session_presenters__person=person)
         .exclude(pk__in=talked_in)
         .select_related("series")
@@ -186,39 +186,10 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    keyword = get_object_or_404(Keyword, slug=slug)
-    sessions = keyword.sessions.public().with_cards().order_by("-starts_at")
+    keyword = get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
+    sessions = keyword.sessions.visible_to(request.user).with_cards().order_by("-starts_at")
     return render(
         request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions}
-    )
-
-
-def search_sessions(query: str):
-    """Public sessions whose title, description or keywords mention `query` (any case)."""
-    return (
-        Session.objects.public()
-        .filter(
-            Q(title__icontains=query)
-            | Q(description__icontains=query)
-            | Q(keywords__name__icontains=query)
-        )
-        .distinct()
-    )
-
-
-def search_talks(query: str):
-    """Talks of public sessions whose title, summary, paper title or authors,
-    or presenter names mention `query` (any case)."""
-    return (
-        Talk.objects.public()
-        .filter(
-            Q(title__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(paper__title__icontains=query)
-            | Q(paper__authors__icontains=query)
-            | Q(talk_presenters__person__name__icontains=query)
-        )
-        .distinct()
     )
 
 
@@ -227,9 +198,15 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     sessions = talks = []
     if query:
-        sessions = search_sessions(query).with_cards().order_by("-starts_at")[:SEARCH_RESULT_LIMIT]
+        sessions = (
+            Session.objects.public()
+            .search(query)
+            .with_cards()
+            .order_by("-starts_at")[:SEARCH_RESULT_LIMIT]
+        )
         talks = (
-            search_talks(query)
+            Talk.objects.public()
+            .search(query)
             .with_context()
             .order_by("-session__starts_at", "order")[:SEARCH_RESULT_LIMIT]
         )
@@ -240,6 +217,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    paper = get_object_or_404(Paper, pk=pk)
-    talks = Talk.objects.public().filter(paper=paper).with_context().order_by("-session__starts_at")
+    paper = get_object_or_404(Paper.objects.visible_to(request.user), pk=pk)
+    talks = (
+        Talk.objects.visible_to(request.user)
+        .filter(paper=paper)
+        .with_context()
+        .order_by("-session__starts_at")
+    )
     return render(request, "papers/paper_detail.html", {"paper": paper, "talks": talks})

@@ -7,14 +7,12 @@ Every view checks that right itself, through the two helpers below.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Max
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,24 +21,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nice.markdown import render_markdown
+from nice.text import clean_text
 from papers.arxiv import fetch_arxiv
 from papers.models import Paper
-from sessions import history
+from papers.writers import write_paper
+from sessions import history, writers
 from sessions.forms import AddTalkForm, SessionForm, TalkForm
-from sessions.models import Person, Series, Session, SessionRevision, Talk, TalkPresenter
+from sessions.models import Person, Series, Session, SessionRevision, Talk, fold_name
 from sessions.views.public import HtmxHttpRequest
 
 # ---------------------------------------------------------------- access
 
 
-def _manageable_series(user):
-    return Series.objects.all() if user.is_staff else Series.objects.filter(organizers=user)
-
-
 def _series_for(user, slug: str) -> Series:
     """The series if `user` may manage it; 404 if it does not exist, 403 if not theirs."""
     series = get_object_or_404(Series, slug=slug)
-    if not (user.is_staff or series.organizers.filter(pk=user.pk).exists()):
+    if not series.is_managed_by(user):
         raise PermissionDenied
     return series
 
@@ -58,7 +54,7 @@ def _session_for(user, slug: str, number: int) -> Session:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    series_list = list(_manageable_series(request.user).order_by("name"))
+    series_list = list(Series.objects.managed_by(request.user).order_by("name"))
     ids = [series.pk for series in series_list]
     coming = Session.objects.coming().filter(series__in=ids)
     drafts = Session.objects.filter(series__in=ids, status=Session.Status.DRAFT).order_by(
@@ -77,33 +73,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- a session
 
 
-def next_session_defaults(series: Series, today: datetime | None = None) -> dict:
-    """Number, time and place for a new session: the last one's weekday, time, length
-    and venue, on the first such day after both today and the last session."""
-    zone = series.zone
-    last = series.sessions.order_by("-number").first()
-    number = (series.sessions.aggregate(Max("number"))["number__max"] or 0) + 1
-    now = timezone.localtime(today or timezone.now(), zone)
-    if last is None:
-        weekday, start_time, length, venue, live_url = 5, (19, 0), timedelta(hours=2), "", ""
-    else:
-        local = timezone.localtime(last.starts_at, zone)
-        weekday, start_time = local.weekday(), (local.hour, local.minute)
-        length = (last.ends_at - last.starts_at) if last.ends_at else timedelta(hours=2)
-        venue, live_url = last.venue, last.live_url
-        now = max(now, local)
-    day = now.date() + timedelta(days=1)
-    day += timedelta(days=(weekday - day.weekday()) % 7)
-    starts_at = datetime(day.year, day.month, day.day, *start_time, tzinfo=zone)
-    return {
-        "number": number,
-        "starts_at": starts_at,
-        "ends_at": starts_at + length,
-        "venue": venue,
-        "live_url": live_url,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
@@ -113,7 +82,7 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
             request.POST or None,
             request.FILES or None,
             series=series,
-            initial=next_session_defaults(series),
+            initial=series.next_session_defaults(),
         )
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
@@ -127,7 +96,7 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "manage/session_new.html", {"series": series, "form": form})
 
 
-def _editor_context(session: Session, form: SessionForm | None, conflict=None) -> dict:
+def _editor_context(user, session: Session, form: SessionForm | None, conflict=None) -> dict:
     """Everything the editor page shows; its fragments use parts of it."""
     talks = list(session.talks.with_context())
     return {
@@ -136,7 +105,7 @@ def _editor_context(session: Session, form: SessionForm | None, conflict=None) -
         "form": form,
         "talks": talks,
         "conflict": conflict,
-        "warnings": scheduling_warnings(session, talks),
+        "warnings": session.scheduling_warnings(talks, user),
         "add_form": AddTalkForm(),
         "talk_forms": {
             talk.pk: TalkForm(instance=talk, prefix=f"talk-{talk.pk}") for talk in talks
@@ -151,7 +120,9 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
     with timezone.override(session.series.zone):
         if request.method == "GET":
             form = SessionForm(instance=session, series=session.series)
-            return render(request, "manage/editor.html", _editor_context(session, form))
+            return render(
+                request, "manage/editor.html", _editor_context(request.user, session, form)
+            )
         if request.GET.get("validate"):
             # Validation as the organizer types: bind, check, save nothing.
             unsaved = Session.objects.get(pk=session.pk)
@@ -162,7 +133,12 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
             )
         form = SessionForm(request.POST, request.FILES, instance=session, series=session.series)
         if not form.is_valid():
-            return render(request, "manage/editor.html", _editor_context(session, form), status=400)
+            return render(
+                request,
+                "manage/editor.html",
+                _editor_context(request.user, session, form),
+                status=400,
+            )
         with transaction.atomic():
             current = Session.objects.select_for_update().get(pk=session.pk)
             conflict = _conflict(current, form.cleaned_data.get("version"))
@@ -177,7 +153,7 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
                 return render(
                     request,
                     "manage/editor.html",
-                    _editor_context(current, form, conflict),
+                    _editor_context(request.user, current, form, conflict),
                     status=409,
                 )
             before = history.snapshot(current)
@@ -247,12 +223,13 @@ def session_duplicate(request: HttpRequest, slug: str, number: int) -> HttpRespo
     source = _session_for(request.user, slug, number)
     series = source.series
     with transaction.atomic():
-        defaults = next_session_defaults(series)
-        session = Session.objects.create(
-            series=series,
-            status=Session.Status.DRAFT,
-            title=_("Session %(number)s") % {"number": defaults["number"]},
-            **defaults,
+        defaults = series.next_session_defaults()
+        number = defaults.pop("number")
+        session, _outcome = writers.write_session(
+            series,
+            number,
+            {**defaults, "title": _("Session %(number)s") % {"number": number}},
+            status_if_new=Session.Status.DRAFT,
         )
         session.keywords.set(source.keywords.all())
         history.record(session, request.user, _("Created as the next session"), before=None)
@@ -288,73 +265,6 @@ def session_history(request: HttpRequest, slug: str, number: int) -> HttpRespons
     )
 
 
-# ---------------------------------------------------------------- warnings
-
-
-def scheduling_warnings(session: Session, talks: list[Talk]) -> list[dict]:
-    """Things worth a second look, never blockers: overlapping sessions of the series,
-    presenters booked elsewhere at the same time, papers the series has heard before.
-    Three queries."""
-    assumed_length = timedelta(hours=2)
-    end = session.ends_at or session.starts_at + assumed_length
-    overlapping = list(
-        Session.objects.exclude(pk=session.pk)
-        .exclude(status=Session.Status.CANCELLED)
-        .alias(
-            until=Coalesce(
-                "ends_at",
-                ExpressionWrapper(F("starts_at") + assumed_length, output_field=DateTimeField()),
-            )
-        )
-        .filter(starts_at__lt=end, until__gt=session.starts_at)
-        .select_related("series")
-    )
-    warnings = [
-        _warning(
-            _("Overlaps with session %(number)s of this series.") % {"number": other.number},
-            reverse("sessions:manage-session", args=[other.series.slug, other.number]),
-        )
-        for other in overlapping
-        if other.series_id == session.series_id
-    ]
-    people = {row.person_id for talk in talks for row in talk.talk_presenters.all()}
-    if people and overlapping:
-        for row in TalkPresenter.objects.filter(
-            person__in=people, talk__session__in=overlapping
-        ).select_related("person", "talk__session__series"):
-            other = row.talk.session
-            warnings.append(
-                _warning(
-                    _("%(name)s also presents in %(series)s, session %(number)s, at the same time.")
-                    % {
-                        "name": row.person.name,
-                        "series": other.series.name,
-                        "number": other.number,
-                    },
-                    other.get_absolute_url(),
-                )
-            )
-    papers = {talk.paper_id for talk in talks if talk.paper_id}
-    if papers:
-        for earlier in (
-            Talk.objects.filter(paper__in=papers, session__series=session.series)
-            .exclude(session=session)
-            .select_related("session__series", "paper")
-        ):
-            warnings.append(
-                _warning(
-                    _("“%(paper)s” was already presented in session %(number)s.")
-                    % {"paper": earlier.paper.title, "number": earlier.session.number},
-                    earlier.session.get_absolute_url(),
-                )
-            )
-    return warnings
-
-
-def _warning(text: str, url: str) -> dict:
-    return {"text": text, "url": url}
-
-
 # ---------------------------------------------------------------- talks
 
 
@@ -375,7 +285,7 @@ def _recorded(request: HttpRequest, session: Session, summary: str):
 def _talks_response(request: HtmxHttpRequest, session: Session, **extra) -> HttpResponse:
     """The talks fragment for htmx (with the new version, out of band), else the editor."""
     if request.htmx:
-        context = _editor_context(session, form=None)
+        context = _editor_context(request.user, session, form=None)
         context["talk_forms"] |= extra.pop("talk_forms", {})
         return render(request, "manage/editor.html#talks", context | extra)
     return redirect(
@@ -390,25 +300,25 @@ def paper_for_reference(kind: str, value: str) -> tuple[Paper | None, bool]:
     only its id, and the organizer types the title. Reuses, never duplicates.
     """
     if kind == "title":
-        return Paper.objects.filter(title__iexact=value).first(), True
+        return Paper.objects.matching(title=value), True
     if kind == "doi":
-        paper, _created = Paper.objects.get_or_create(doi=value, defaults={"title": f"DOI {value}"})
-        return paper, True
-    existing = Paper.objects.filter(arxiv_id=value).first()
+        return Paper.objects.matching(doi=value) or write_paper(
+            {"doi": value, "title": f"DOI {value}"}
+        )[0], True
+    existing = Paper.objects.matching(arxiv_id=value)
     if existing:
         return existing, True
     metadata = fetch_arxiv(value)
-    defaults = {"title": f"arXiv:{value}"}
+    values = {"arxiv_id": value, "title": f"arXiv:{value}"}
     if metadata:
-        defaults = {
-            "title": metadata.title or defaults["title"],
+        values |= {
+            "title": metadata.title or values["title"],
             "authors": "\n".join(metadata.authors),
             "year": metadata.year,
             "abstract": metadata.abstract,
             "primary_category": metadata.primary_category,
         }
-    paper, _created = Paper.objects.get_or_create(arxiv_id=value, defaults=defaults)
-    return paper, metadata is not None
+    return write_paper(values)[0], metadata is not None
 
 
 @login_required
@@ -423,13 +333,8 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     kind, value = form.cleaned_data["reference"]
     paper, reached = paper_for_reference(kind, value)
     with _recorded(request, session, _("Added a talk")):
-        last = session.talks.aggregate(Max("order"))["order__max"] or 0
-        talk = Talk.objects.create(
-            session=session,
-            order=last + 1,
-            paper=paper,
-            title=paper.title if paper else value,
-        )
+        Session.objects.select_for_update().filter(pk=session.pk).first()  # one add at a time
+        talk = writers.append_talk(session, title=paper.title if paper else value, paper=paper)
     if not reached:
         messages.warning(
             request,
@@ -511,19 +416,42 @@ def talk_delete(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) 
 def presenter_add(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) -> HttpResponse:
     """Add a presenter picked from the autocomplete (person) or typed in (name)."""
     session, talk = _talk_for(request.user, slug, number, talk_id)
+    picked = request.POST.get("person")
+    name = " ".join(clean_text(request.POST.get("name", "")).split())[:200]
     person = None
-    if request.POST.get("person"):
-        person = Person.objects.filter(pk=_int(request.POST["person"])).first()
-    elif name := " ".join(request.POST.get("name", "").split())[:200]:
-        person = Person.objects.filter(name=name).order_by("pk").first() or Person(name=name)
-    if person is None:
+    if picked:
+        person = Person.objects.visible_to(request.user).filter(pk=_int(picked)).first()
+    if person is None and not name:
         messages.error(request, _("Type a name or pick a person."))
         return _talks_response(request, session)
     with _recorded(request, session, _("Added a presenter")):
-        if person.pk is None:
-            person.save()
-        last = talk.talk_presenters.aggregate(Max("order"))["order__max"] or 0
-        TalkPresenter.objects.get_or_create(talk=talk, person=person, defaults={"order": last + 1})
+        if person is None:
+            # Typed: the person of that name, however accented or cased, before a new one.
+            person, outcome = writers.write_person(name)
+            if outcome == writers.Outcome.UNCHANGED and person.name != name:
+                messages.info(
+                    request,
+                    _("“%(typed)s” is %(name)s, who is already in the archive.")
+                    % {"typed": name, "name": person.name},
+                )
+        writers.add_presenter(talk, person)
+    return _talks_response(request, session)
+    with _recorded(request, session, _("Added a presenter")):
+        if picked:
+            person = Person.objects.visible_to(request.user).filter(pk=_int(picked)).first()
+            if person is None:
+                messages.error(request, _("Type a name or pick a person."))
+                return _talks_response(request, session)
+        else:
+            # Typed: the person of that name, however accented or cased, before a new one.
+            person, outcome = writers.write_person(name)
+            if outcome == writers.Outcome.UNCHANGED and person.name != name:
+                messages.info(
+                    request,
+                    _("“%(typed)s” is %(name)s, who is already in the archive.")
+                    % {"typed": name, "name": person.name},
+                )
+        writers.add_presenter(talk, person)
     return _talks_response(request, session)
 
 
@@ -539,7 +467,7 @@ def presenter_remove(
 
 
 def _require_some_series(user) -> None:
-    if not _manageable_series(user).exists():
+    if not Series.objects.managed_by(user).exists():
         raise PermissionDenied
 
 
@@ -553,7 +481,13 @@ def people_search(request: HttpRequest) -> HttpResponse:
     )
     _series_for(request.user, talk.session.series.slug)
     query = " ".join(request.GET.get("name", "").split())[:100]
-    people = Person.objects.filter(name__icontains=query).order_by("name")[:8] if query else []
+    people = (
+        Person.objects.visible_to(request.user)
+        .filter(Q(name__icontains=query) | Q(name_key__contains=fold_name(query)))
+        .order_by("name")[:8]
+        if query
+        else []
+    )
     return render(
         request,
         "manage/editor.html#people-results",

@@ -173,9 +173,12 @@ def test_a_newer_archive_updates_what_changed(archive):
     nine.write_text(
         nine.read_text().replace("LLM医学评估：MultifacetEval", "LLM医学评估：MultifacetEval v2")
     )
+    retitled = list(Session.objects.get(number=9).talks.values_list("pk", flat=True))[1]
     output = run(archive)
     assert "sessions: 0 created, 2 updated, 0 deleted, 6 unchanged" in output
-    assert "talks: 2 created, 0 updated, 2 deleted" in output
+    # Updated in place: the talk keeps its id (its #talk-N anchor), slides and presenters.
+    assert "talks: 0 created, 1 updated, 0 deleted" in output
+    assert list(Session.objects.get(number=9).talks.values_list("pk", flat=True))[1] == retitled
     assert Session.objects.get(number=12).local_starts_at.hour == 14
     assert (
         list(Session.objects.get(number=9).talks.values_list("title", flat=True))[1]

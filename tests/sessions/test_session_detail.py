@@ -131,7 +131,7 @@ def test_a_draft_is_404_for_anonymous_and_attendees_but_previewed_by_staff(clien
     client.force_login(User.objects.create_user("admin", is_staff=True))
     response = client.get("/nice/49/")
     assert response.status_code == 200
-    assert "草稿：只有工作人员能看到此页面" in response.content.decode()
+    assert "草稿：只有本系列的组织者和管理员能看到此页面" in response.content.decode()
 
 
 def test_it_shows_the_series_qr_image_unless_the_session_has_its_own(client, nice47):

@@ -13,7 +13,6 @@ from PIL import Image
 
 from papers.models import Paper
 from sessions.models import Keyword, Person, Session, Talk
-from sessions.views.workspace import next_session_defaults
 from tests.factories import (
     SHANGHAI,
     days_from_now,
@@ -80,7 +79,7 @@ def test_a_new_session_gets_the_next_number_and_the_usual_weekday_time_and_place
         starts_at=datetime(2025, 3, 15, 19, 0, tzinfo=SHANGHAI),  # a Saturday
         ends_at=datetime(2025, 3, 15, 21, 30, tzinfo=SHANGHAI),
     )
-    defaults = next_session_defaults(series, today=datetime(2025, 3, 18, 9, 0, tzinfo=SHANGHAI))
+    defaults = series.next_session_defaults(now=datetime(2025, 3, 18, 9, 0, tzinfo=SHANGHAI))
     assert defaults["number"] == 47
     assert defaults["starts_at"] == datetime(2025, 3, 22, 19, 0, tzinfo=SHANGHAI)
     assert defaults["ends_at"] == datetime(2025, 3, 22, 21, 30, tzinfo=SHANGHAI)

@@ -11,6 +11,7 @@ import time
 import zoneinfo
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
@@ -20,6 +21,7 @@ from sessions.archive.docsify import Problem, read_archive
 from sessions.archive.exchange import ArchiveFormatError, import_json
 from sessions.archive.importer import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
+from sessions.writers import write_series
 
 
 class Command(BaseCommand):
@@ -59,18 +61,15 @@ class Command(BaseCommand):
         prefix = archive.series_prefix or path.resolve().name
         slug = options["series"] or slugify(prefix) or "archive"
         with no_orphan_files(), transaction.atomic():
-            series, created = Series.objects.get_or_create(
-                slug=slug,
-                defaults={"name": options["series_name"] or prefix, "timezone": zone.key},
-            )
-            if created:
-                self.stdout.write(f"created series “{series.name}” ({slug})")
+            series = self._series(slug, options["series_name"] or prefix, zone.key)
             writer = ArchiveWriter(series, report)
             for data in sorted(archive.sessions, key=lambda s: s.number):
                 try:
                     writer.write(data)
-                except DatabaseError as error:
-                    problem = Problem(data.source, f"session {data.number} not saved: {error}")
+                except (DatabaseError, ValidationError) as error:
+                    problem = Problem(
+                        data.source, f"session {data.number} not saved: {_describe(error)}"
+                    )
                     if strict:
                         raise CommandError(f"nothing imported: {problem}") from None
                     report.errors.append(problem)
@@ -93,6 +92,18 @@ class Command(BaseCommand):
             )
         )
 
+    def _series(self, slug: str, name: str, zone: str) -> Series:
+        """The series to import into; a new one is written like any other series."""
+        existing = Series.objects.filter(slug=slug).first()
+        if existing:
+            return existing
+        try:
+            series, _outcome = write_series(slug, name=name, timezone=zone)
+        except ValidationError as error:
+            raise CommandError(f"series “{slug}” cannot be created: {_describe(error)}") from None
+        self.stdout.write(f"created series “{series.name}” ({slug})")
+        return series
+
     def _import_json(self, path: Path) -> None:
         try:
             with no_orphan_files():
@@ -104,3 +115,15 @@ class Command(BaseCommand):
                 ", ".join(f"{count} {kind}" for kind, count in counts.items()) + " imported"
             )
         )
+
+
+def _describe(error: Exception) -> str:
+    """A validation or database error as one line for the report."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in error.message_dict.items()
+        )
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    return str(error)

@@ -16,6 +16,7 @@ from django.db import transaction
 from papers.importing import save_entries
 from papers.lists import parse_notes
 from sessions.management.commands.import_paper_list import read_repaired
+from sessions.writers import tag_papers
 
 
 class Command(BaseCommand):
@@ -31,7 +32,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no “[VENUE YEAR] Title” lines found")
         counts: Counter = Counter()
         with transaction.atomic():
-            save_entries(entries, counts)
+            papers = save_entries(entries, counts)
+            tag_papers(papers, [entry.topic for entry in entries])
             if dry_run:
                 transaction.set_rollback(True)
         topics = sorted({entry.topic for entry in entries if entry.topic})

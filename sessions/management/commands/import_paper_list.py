@@ -12,9 +12,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from papers.importing import add_as_talks, save_entries
+from papers.importing import save_entries
 from papers.lists import parse_paper_list
 from papers.mojibake import looks_garbled, repair
+from sessions.writers import add_papers_as_talks, tag_papers
 
 
 def read_repaired(command: BaseCommand, path: Path) -> str:
@@ -70,7 +71,8 @@ class Command(BaseCommand):
         counts: Counter = Counter()
         with transaction.atomic():
             papers = save_entries(entries, counts)
-            talks = add_as_talks(papers, target) if target else 0
+            tag_papers(papers, [entry.topic for entry in entries])
+            talks = add_papers_as_talks(papers, target) if target else 0
             if dry_run:
                 transaction.set_rollback(True)
         self.stdout.write(

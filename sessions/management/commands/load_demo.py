@@ -7,6 +7,7 @@ exists, so it never touches real data.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from papers.identifiers import normalize_arxiv_id
-from papers.models import Paper
-from sessions.models import Keyword, Person, Series, Session, SessionPresenter, Talk, TalkPresenter
+from sessions.archive.docsify import PaperRef, PersonRef, SessionData, TalkData
+from sessions.archive.importer import ArchiveWriter, Report
+from sessions.models import Series, Session
+from sessions.writers import write_series
 
 DEMO_ARCHIVE = Path(__file__).resolve().parents[2] / "demo" / "archive.json"
 
@@ -57,79 +59,75 @@ class Command(BaseCommand):
 
 
 def load_archive(data: dict) -> dict[str, int]:
-    """Create the series, people, papers, sessions and talks described by `data`."""
-    series = Series.objects.create(**data["series"])
-    people = {entry["name"]: Person.objects.create(**entry) for entry in data.get("people", [])}
-    papers: dict[str, Paper] = {}
-    keywords: dict[str, Keyword] = {}
+    """Create the series, people, papers, sessions and talks described by `data`,
+    through the same writers as every importer and the workspace."""
+    series, _outcome = write_series(**data["series"])
+    writer = ArchiveWriter(series, Report())
+    people = {entry["name"]: PersonRef(**entry) for entry in data.get("people", [])}
+    writer.write_people(people.values())
     talk_count = 0
     for entry in data["sessions"]:
-        session = Session.objects.create(
-            series=series,
-            number=entry["number"],
-            title=entry["title"],
-            status=entry.get("status", Session.Status.PUBLISHED),
-            venue=entry.get("venue", ""),
-            live_url=entry.get("live_url", ""),
-            description=entry.get("description", ""),
-            **_times(entry, series),
-        )
-        for name in entry.get("keywords", []):
-            if name not in keywords:
-                keywords[name] = Keyword.objects.create(name=name)
-            session.keywords.add(keywords[name])
-        for order, talk_entry in enumerate(entry.get("talks", []), start=1):
-            talk = Talk.objects.create(
-                session=session,
-                order=order,
-                segment=talk_entry.get("segment", ""),
-                title=talk_entry["title"],
-                summary=talk_entry.get("summary", ""),
-                tags=talk_entry.get("tags", ""),
-                paper=_paper(talk_entry.get("paper"), papers),
+        starts_at, ends_at = _times(entry, series)
+        writer.write(
+            SessionData(
+                number=entry["number"],
+                title=entry["title"],
+                starts_at=starts_at,
+                ends_at=ends_at,
+                has_start_time=True,
+                keywords=entry.get("keywords", []),
+                presenters=[people[name] for name in entry.get("presenters", [])],
+                talks=[_talk(talk, people) for talk in entry.get("talks", [])],
+                description=entry.get("description", ""),
+                source=f"demo session {entry['number']}",
+                status=entry.get("status", Session.Status.PUBLISHED),
+                venue=entry.get("venue", ""),
+                live_url=entry.get("live_url", ""),
             )
-            for position, name in enumerate(talk_entry.get("presenters", []), start=1):
-                TalkPresenter.objects.create(talk=talk, person=people[name], order=position)
-            talk_count += 1
-        for position, name in enumerate(entry.get("presenters", []), start=1):
-            SessionPresenter.objects.create(session=session, person=people[name], order=position)
+        )
+        talk_count += len(entry.get("talks", []))
     return {
         "sessions": len(data["sessions"]),
         "talks": talk_count,
-        "papers": len(papers),
+        "papers": len(writer.papers_by_ref),
         "people": len(people),
     }
 
 
-def _times(entry: dict, series: Series) -> dict[str, datetime | None]:
+def _talk(entry: dict, people: dict[str, PersonRef]) -> TalkData:
+    paper = entry.get("paper")
+    return TalkData(
+        title=entry["title"],
+        segment=entry.get("segment", ""),
+        summary=entry.get("summary", ""),
+        tags=[tag.strip() for tag in entry.get("tags", "").split(",") if tag.strip()],
+        presenters=[replace(people[name], affiliation="") for name in entry.get("presenters", [])],
+        paper=(
+            PaperRef(
+                title=paper.get("title", ""),
+                arxiv_id=paper["arxiv_id"],
+                authors="\n".join(paper.get("authors", [])),
+                venue=paper.get("venue", ""),
+                year=paper.get("year"),
+                code_url=paper.get("code_url", ""),
+                project_url=paper.get("project_url", ""),
+            )
+            if paper
+            else None
+        ),
+    )
+
+
+def _times(entry: dict, series: Series) -> tuple[datetime, datetime | None]:
     if "upcoming_in_days" in entry:
         starts_at = next_weekday_evening(series.zone, entry["upcoming_in_days"])
-        return {
-            "starts_at": starts_at,
-            "ends_at": starts_at + timedelta(minutes=entry["duration_minutes"]),
-        }
+        return starts_at, starts_at + timedelta(minutes=entry["duration_minutes"])
 
     def parse(value: str | None) -> datetime | None:
         if not value:
             return None
         return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=series.zone)
 
-    return {"starts_at": parse(entry["starts_at"]), "ends_at": parse(entry.get("ends_at"))}
-
-
-def _paper(entry: dict | None, papers: dict[str, Paper]) -> Paper | None:
-    """The paper a talk presents, created on first mention and reused by arXiv id after."""
-    if not entry:
-        return None
-    arxiv_id = normalize_arxiv_id(entry["arxiv_id"])
-    if arxiv_id not in papers:
-        papers[arxiv_id] = Paper.objects.create(
-            title=entry["title"],
-            authors="\n".join(entry.get("authors", [])),
-            venue=entry.get("venue", ""),
-            year=entry.get("year"),
-            arxiv_id=arxiv_id,
-            code_url=entry.get("code_url", ""),
-            project_url=entry.get("project_url", ""),
-        )
-    return papers[arxiv_id]
+    starts_at = parse(entry["starts_at"])
+    assert starts_at is not None, "every demo session has a start"
+    return starts_at, parse(entry.get("ends_at"))

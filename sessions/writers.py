@@ -1,0 +1,315 @@
+"""One writer per entity: series, session, talk, person and keyword (papers: papers.writers).
+
+The docsify importer, the JSON import, the paper-list import, the demo loader
+and the workspace create and update through these functions, so the same
+rules hold whoever writes: every row passes the model's validation (text,
+links, lengths, the time window) before it is saved, a person is found
+however their name is accented or cased, and a re-import updates in place
+and never deletes what an organizer added (slides, recordings, presenters).
+
+Each function hits the database and raises ValidationError for values the
+models refuse; callers decide whether that skips a session or a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+
+from nice.text import clean_text
+from papers.models import Paper
+from papers.writers import Outcome, apply, save_validated, validate
+from sessions.models import (
+    Keyword,
+    Person,
+    Series,
+    Session,
+    SessionPresenter,
+    Talk,
+    TalkPresenter,
+    unique_slug,
+)
+
+# ---------------------------------------------------------------- series, keywords, people
+
+
+def write_series(
+    slug: str, *, name: str, timezone: str | None = None, description: str | None = None
+) -> tuple[Series, Outcome]:
+    """The series with this slug, created when new; name, zone and description updated."""
+    values = {"name": name, "timezone": timezone, "description": description}
+    series = Series.objects.filter(slug=slug).first()
+    if series is None:
+        series = Series(slug=slug, **{k: v for k, v in values.items() if v is not None})
+        save_validated(series)
+        return series, Outcome.CREATED
+    changed = apply(series, values)
+    if not changed:
+        return series, Outcome.UNCHANGED
+    save_validated(series, update_fields=[*changed, "updated_at"])
+    return series, Outcome.UPDATED
+
+
+def write_keyword(name: str) -> Keyword:
+    """The keyword with this name, created when new."""
+    name = " ".join(clean_text(name).split())[:100]
+    keyword = Keyword.objects.filter(name=name).first()
+    if keyword is None:
+        keyword = Keyword(name=name, slug=unique_slug(Keyword, name, "keyword"))
+        save_validated(keyword)
+    return keyword
+
+
+def write_person(
+    name: str,
+    *,
+    slug: str = "",
+    note: str = "",
+    affiliation: str = "",
+    homepage: str = "",
+) -> tuple[Person, Outcome]:
+    """The person by slug (when given), else by name spelled any way fold_name() ignores;
+    created when new. Notes, affiliation and homepage fill gaps, never overwrite."""
+    name = " ".join(clean_text(name).split())[:200]
+    person = (Person.objects.filter(slug=slug).first() if slug else None) or Person.objects.named(
+        name
+    )
+    values = {"note": note, "affiliation": affiliation, "homepage": homepage}
+    if person is None:
+        person = Person(name=name, slug=slug or unique_slug(Person, name, "person"), **values)
+        save_validated(person)
+        return person, Outcome.CREATED
+    changed = apply(person, values, overwrite=False)
+    if not changed:
+        return person, Outcome.UNCHANGED
+    save_validated(person, update_fields=changed)
+    return person, Outcome.UPDATED
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def write_session(
+    series: Series, number: int, values: dict, *, status_if_new: str = Session.Status.PUBLISHED
+) -> tuple[Session, Outcome]:
+    """The session `number` of `series`, created when new (with `status_if_new`), else
+    updated with the values given. A None value is "not given"; an import never
+    changes the status unless it gives one (and the archive format does not)."""
+    given = {name: value for name, value in values.items() if value is not None}
+    session = Session.objects.filter(series=series, number=number).first()
+    if session is None:
+        session = Session(series=series, number=number, **{"status": status_if_new, **given})
+        save_validated(session)
+        return session, Outcome.CREATED
+    changed = [name for name, value in given.items() if getattr(session, name) != value]
+    for name in changed:
+        setattr(session, name, given[name])
+    if not changed:
+        return session, Outcome.UNCHANGED
+    save_validated(session, update_fields=[*changed, "updated_at"])
+    return session, Outcome.UPDATED
+
+
+def write_session_keywords(session: Session, keywords: list[Keyword]) -> bool:
+    """Make `keywords` the session's; True if that changed anything."""
+    wanted = {keyword.pk for keyword in keywords}
+    if wanted == set(session.keywords.values_list("pk", flat=True)):
+        return False
+    session.keywords.set(wanted)
+    return True
+
+
+def write_session_presenters(session: Session, people: list[tuple[Person, str]]) -> bool:
+    """Name `people` (with their affiliation then) as the session's presenters, in
+    order, keeping anyone already named; True if anything changed."""
+    existing = {row.person_id: row for row in session.session_presenters.all()}
+    return _place_people(
+        existing,
+        people,
+        lambda person, affiliation, order: SessionPresenter(
+            session=session, person=person, affiliation=affiliation, order=order
+        ),
+        SessionPresenter,
+    )
+
+
+def _place_people(existing: dict, people, make, model) -> bool:
+    """Add the missing people, update affiliations and order; remove nobody."""
+    changed = False
+    new_rows, updated = [], []
+    for order, (person, affiliation) in enumerate(people, start=1):
+        row = existing.get(person.pk)
+        if row is None:
+            new_rows.append(make(person, affiliation, order))
+            continue
+        if (row.affiliation, row.order) != (affiliation, order):
+            row.affiliation, row.order = affiliation, order
+            updated.append(row)
+    for row in [*new_rows, *updated]:
+        validate(row)
+    if new_rows:
+        model.objects.bulk_create(new_rows)
+        changed = True
+    if updated:
+        model.objects.bulk_update(updated, ["affiliation", "order"])
+        changed = True
+    return changed
+
+
+# ---------------------------------------------------------------- talks
+
+
+@dataclass
+class TalkValues:
+    """A talk as an archive describes it; None means "not given, leave as is"."""
+
+    title: str
+    segment: str = ""
+    summary: str = ""
+    tags: str = ""
+    paper: Paper | None = None
+    presenters: list[tuple[Person, str]] = field(default_factory=list)
+    slides_url: str | None = None
+    recording_url: str | None = None
+
+
+@dataclass
+class TalkChanges:
+    talks: list[Talk] = field(default_factory=list)  # in the archive's order
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # In the database but no longer in the archive: kept, since they may carry
+    # an organizer's work; the importer reports them.
+    kept: list[Talk] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
+    """Update the session's talks in place to match `wanted`: each is matched to an
+    existing talk by paper, else title, else position, and updated; new ones are
+    created. Nothing is deleted, and slides, recordings and presenters an organizer
+    added stay (presenters are added, never removed)."""
+    existing = list(session.talks.prefetch_related("talk_presenters"))
+    unmatched = list(existing)
+    changes = TalkChanges()
+    for order, values in enumerate(wanted, start=1):
+        talk = _match_talk(unmatched, values, order)
+        if talk is None:
+            talk = _create_talk(session, order, values)
+            changes.created += 1
+        else:
+            unmatched.remove(talk)
+            changed = _update_talk(talk, order, values)
+            changes.updated += changed
+            changes.unchanged += not changed
+        changes.talks.append(talk)
+    changes.kept = unmatched
+    return changes
+
+
+def _match_talk(candidates: list[Talk], values: TalkValues, order: int) -> Talk | None:
+    if values.paper is not None:
+        for talk in candidates:
+            if talk.paper_id == values.paper.pk:
+                return talk
+    title = values.title.casefold()
+    for talk in candidates:
+        if talk.title.casefold() == title:
+            return talk
+    for talk in candidates:
+        # A retitled talk without a paper keeps its place, slides and presenters.
+        if talk.order == order and talk.paper_id is None and values.paper is None:
+            return talk
+    return None
+
+
+def _talk_fields(order: int, values: TalkValues) -> dict:
+    fields = {
+        "order": order,
+        "segment": values.segment,
+        "title": values.title[:500],
+        "summary": values.summary,
+        "tags": values.tags,
+        "paper": values.paper,
+        "slides_url": values.slides_url,
+        "recording_url": values.recording_url,
+    }
+    return {name: value for name, value in fields.items() if value is not None or name == "paper"}
+
+
+def _create_talk(session: Session, order: int, values: TalkValues) -> Talk:
+    talk = Talk(session=session, **_talk_fields(order, values))
+    save_validated(talk)
+    _write_talk_presenters(talk, values.presenters, existing={})
+    return talk
+
+
+def _update_talk(talk: Talk, order: int, values: TalkValues) -> bool:
+    fields = _talk_fields(order, values)
+    changed = [name for name, value in fields.items() if getattr(talk, name) != value]
+    for name in changed:
+        setattr(talk, name, fields[name])
+    if changed:
+        save_validated(talk, update_fields=changed)
+    existing = {row.person_id: row for row in talk.talk_presenters.all()}
+    return _write_talk_presenters(talk, values.presenters, existing) or bool(changed)
+
+
+def _write_talk_presenters(talk: Talk, people, existing: dict) -> bool:
+    return _place_people(
+        existing,
+        people,
+        lambda person, affiliation, order: TalkPresenter(
+            talk=talk, person=person, affiliation=affiliation, order=order
+        ),
+        TalkPresenter,
+    )
+
+
+def append_talk(
+    session: Session, *, title: str, paper: Paper | None = None, summary: str = ""
+) -> Talk:
+    """A new talk at the end of the session (the workspace's "add a talk").
+
+    Call in a transaction that locked the session row, so two at once do not
+    take the same place.
+    """
+    last = session.talks.aggregate(Max("order"))["order__max"] or 0
+    talk = Talk(session=session, order=last + 1, title=title[:500], paper=paper, summary=summary)
+    save_validated(talk)
+    return talk
+
+
+def add_presenter(talk: Talk, person: Person, affiliation: str = "") -> bool:
+    """Add `person` after the talk's presenters; False if already there."""
+    if talk.talk_presenters.filter(person=person).exists():
+        return False
+    last = talk.talk_presenters.aggregate(Max("order"))["order__max"] or 0
+    row = TalkPresenter(talk=talk, person=person, affiliation=affiliation, order=last + 1)
+    validate(row)
+    row.save()
+    return True
+
+
+def tag_papers(papers: list[Paper], topics: list[str]) -> None:
+    """Give each paper its topic (from a reading list) as a keyword."""
+    for paper, topic in zip(papers, topics, strict=True):
+        if topic.strip():
+            write_keyword(topic).papers.add(paper)
+
+
+def add_papers_as_talks(papers: list[Paper], session: Session) -> int:
+    """Append the papers not yet presented in `session` as talks; returns how many."""
+    present = set(session.talks.values_list("paper_id", flat=True))
+    added = 0
+    for paper in papers:
+        if paper.pk not in present:
+            append_talk(session, title=paper.title, paper=paper, summary=paper.notes)
+            present.add(paper.pk)
+            added += 1
+    return added
