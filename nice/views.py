@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -20,6 +20,15 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+@require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files from local storage; production puts a web server or a bucket here."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Uploaded files from local storage; production puts a web server or a bucket here.
+
+    A path the file system cannot look up (a name over 255 bytes, a NUL) names no file we
+    stored: 404, not a 500. Paths leaving MEDIA_ROOT stay Django's 400, logged to
+    django.security.
+    """
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError):
+        raise Http404 from None
