@@ -124,7 +124,7 @@ class AtomSeriesFeed(SeriesFeed):
 
 class KeywordFeed(SeriesFeed):
     def get_object(self, request, slug: str) -> Keyword:
-        return get_object_or_404(Keyword, slug=slug)
+        return get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
 
     def title(self, keyword: Keyword) -> str:
         return _("Sessions about %(keyword)s") % {"keyword": _line(keyword.name)}

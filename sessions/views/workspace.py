@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nice.markdown import render_markdown
-from nice.text import clean_text
+from nice.text import LONG_TEXT_MAX_LENGTH, clean_text
 from papers.arxiv import fetch_arxiv
 from papers.models import Paper
 from papers.writers import write_paper
@@ -510,4 +510,11 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
         (value for key, value in request.POST.items() if key.endswith(("summary", "description"))),
         "",
     )
-    return HttpResponse(render_markdown(text[:100_000]))
+    if len(text) > LONG_TEXT_MAX_LENGTH:
+        # The same limit the models keep: nothing longer can be saved, so rendering
+        # it would only tie up a worker.
+        return HttpResponse(
+            _("Too long to preview: at most %(max)s characters.") % {"max": LONG_TEXT_MAX_LENGTH},
+            status=400,
+        )
+    return HttpResponse(render_markdown(text))

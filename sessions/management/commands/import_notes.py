@@ -15,7 +15,7 @@ from django.db import transaction
 
 from papers.importing import save_entries
 from papers.lists import parse_notes
-from sessions.management.commands.import_paper_list import read_repaired
+from sessions.management.commands.import_paper_list import read_repaired, reported
 from sessions.writers import tag_papers
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if not entries:
             raise CommandError(f"{file}: no “[VENUE YEAR] Title” lines found")
         counts: Counter = Counter()
-        with transaction.atomic():
+        with transaction.atomic(), reported(file):
             papers = save_entries(entries, counts)
             tag_papers(papers, [entry.topic for entry in entries])
             if dry_run:

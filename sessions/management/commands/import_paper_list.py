@@ -7,12 +7,13 @@ Windows-1252 (with bytes lost) is repaired first, and the repair reported.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from papers.importing import save_entries
+from papers.importing import EntryError, save_entries
 from papers.lists import parse_paper_list
 from papers.mojibake import looks_garbled, repair
 from sessions.writers import add_papers_as_talks, tag_papers
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         if not entries:
             raise CommandError(f"{file}: no “- [x] **Name**: Title” items found")
         counts: Counter = Counter()
-        with transaction.atomic():
+        with transaction.atomic(), reported(file):
             papers = save_entries(entries, counts)
             tag_papers(papers, [entry.topic for entry in entries])
             talks = add_papers_as_talks(papers, target) if target else 0
@@ -82,3 +83,12 @@ class Command(BaseCommand):
                 + (f"; {talks} talks added to {session}" if target else "")
             )
         )
+
+
+@contextmanager
+def reported(path: Path):
+    """A refused entry becomes file:line and a rollback of the whole file."""
+    try:
+        yield
+    except EntryError as error:
+        raise CommandError(f"{path}:{error}; nothing imported") from None
