@@ -436,23 +436,6 @@ def presenter_add(request: HtmxHttpRequest, slug: str, number: int, talk_id: int
                 )
         writers.add_presenter(talk, person)
     return _talks_response(request, session)
-    with _recorded(request, session, _("Added a presenter")):
-        if picked:
-            person = Person.objects.visible_to(request.user).filter(pk=_int(picked)).first()
-            if person is None:
-                messages.error(request, _("Type a name or pick a person."))
-                return _talks_response(request, session)
-        else:
-            # Typed: the person of that name, however accented or cased, before a new one.
-            person, outcome = writers.write_person(name)
-            if outcome == writers.Outcome.UNCHANGED and person.name != name:
-                messages.info(
-                    request,
-                    _("“%(typed)s” is %(name)s, who is already in the archive.")
-                    % {"typed": name, "name": person.name},
-                )
-        writers.add_presenter(talk, person)
-    return _talks_response(request, session)
 
 
 @login_required
