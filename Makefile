@@ -44,6 +44,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py

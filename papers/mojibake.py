@@ -202,7 +202,7 @@ def _tokens(line: str) -> list[str | Hole] | None:
             tokens.append(chr(byte))
             index += 1
             continue
-        present = []
+        present: list[int] = []
         while (
             len(present) < length - 1
             and index + 1 + len(present) < len(data)
@@ -229,7 +229,7 @@ def _tokens(line: str) -> list[str | Hole] | None:
 # ---------------------------------------------------------------- choosing
 
 
-def _text(tokens, start: int, end: int) -> str:
+def _text(tokens: list[str | Hole], start: int, end: int) -> str:
     return "".join(
         t if isinstance(t, str) else (t.candidates[t.chosen] if t.candidates else "")
         for t in tokens[start:end]
@@ -247,13 +247,13 @@ def _clusters(holes: list[int]) -> list[list[int]]:
     return clusters
 
 
-def _score(tokens, cluster: list[int]) -> float:
+def _score(tokens: list[str | Hole], cluster: list[int]) -> float:
     start, end = max(0, cluster[0] - CONTEXT), min(len(tokens), cluster[-1] + CONTEXT + 1)
     return log_probability(_text(tokens, start, end))
 
 
-def _shortlist(tokens, index: int, size: int) -> list[int]:
-    hole = tokens[index]
+def _shortlist(tokens: list[str | Hole], index: int, hole: Hole, size: int) -> list[int]:
+    """The `size` best candidates of `hole` (which is tokens[index]) in its context."""
     scores = []
     for choice in range(len(hole.candidates)):
         hole.chosen = choice
@@ -264,26 +264,28 @@ def _shortlist(tokens, index: int, size: int) -> list[int]:
 def _choose(tokens: list[str | Hole]) -> bool:
     """Pick each hole's candidate in context; False if some choice was close."""
     frequencies, _log_total = _model()
-    holes = [
-        index for index, token in enumerate(tokens) if isinstance(token, Hole) and token.candidates
-    ]
-    for index in holes:  # start from each hole's most frequent reading
-        candidates = tokens[index].candidates
-        tokens[index].chosen = max(
+    holes = {
+        index: token
+        for index, token in enumerate(tokens)
+        if isinstance(token, Hole) and token.candidates
+    }
+    for hole in holes.values():  # start from each hole's most frequent reading
+        candidates = hole.candidates
+        hole.chosen = max(
             range(len(candidates)), key=lambda c: _one_character(candidates[c], frequencies)
         )
     sure = True
     for _pass in range(2):  # the second pass sees the first one's choices on both sides
-        for cluster in _clusters(holes):
-            shortlists = [_shortlist(tokens, index, SHORTLIST) for index in cluster]
+        for cluster in _clusters(list(holes)):
+            shortlists = [_shortlist(tokens, index, holes[index], SHORTLIST) for index in cluster]
             scored = []
             for combination in itertools.product(*shortlists):
                 for index, choice in zip(cluster, combination, strict=True):
-                    tokens[index].chosen = choice
+                    holes[index].chosen = choice
                 scored.append((_score(tokens, cluster), combination))
             scored.sort(reverse=True)
             for index, choice in zip(cluster, scored[0][1], strict=True):
-                tokens[index].chosen = choice
+                holes[index].chosen = choice
             if _pass and len(scored) > 1 and scored[0][0] - scored[1][0] < CONFIDENT_MARGIN:
                 sure = False
     return sure

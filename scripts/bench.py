@@ -42,7 +42,7 @@ def build_archive() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
     series = Series.objects.get(slug="nice")
-    start = Session.objects.order_by("starts_at").first().starts_at
+    start = Session.objects.earliest("starts_at").starts_at
     people = [Person.objects.create(name=f"嘉宾{i}") for i in range(60)]
     with transaction.atomic():
         for n in range(SYNTHETIC_SESSIONS):
@@ -201,10 +201,8 @@ def bench_media() -> None:
 
 def bench_repair() -> None:
     """Garble our own Chinese corpus as the paper list was garbled, repair it, count."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "papers"))
-    from test_mojibake import chinese_accuracy, evaluation_text
-
     from papers.mojibake import garble, repair
+    from tests.papers.test_mojibake import chinese_accuracy, evaluation_text
 
     original = evaluation_text()
     began = time.perf_counter()

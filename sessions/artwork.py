@@ -71,7 +71,12 @@ def cjk_font(bold: bool = False) -> FontFace | None:
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     face = cjk_font(bold)
     if face is None:
-        return ImageFont.load_default(size)
+        fallback = ImageFont.load_default(size)
+        # Only a Pillow built without FreeType gives its bitmap font, which has no
+        # size to lay lines out by; the wheels always have FreeType.
+        if not isinstance(fallback, ImageFont.FreeTypeFont):
+            raise RuntimeError("Pillow was built without FreeType: no font to draw text with.")
+        return fallback
     return ImageFont.truetype(face.path, size, index=face.index)
 
 
@@ -98,14 +103,16 @@ def wrap(text: str, typeface: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
-def _longest_prefix(text: str, typeface, width: int) -> int:
+def _longest_prefix(text: str, typeface: ImageFont.FreeTypeFont, width: int) -> int:
     cut = len(text)
     while cut > 1 and typeface.getlength(text[:cut]) > width:
         cut -= 1
     return cut
 
 
-def fit(text: str, width: int, max_lines: int, sizes: range, bold: bool = False):
+def fit(
+    text: str, width: int, max_lines: int, sizes: range, bold: bool = False
+) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest size at which `text` fits in `max_lines`; at the smallest, cut with …"""
     for size in sizes:
         typeface = font(size, bold)
@@ -119,7 +126,15 @@ def fit(text: str, width: int, max_lines: int, sizes: range, bold: bool = False)
     return typeface, lines
 
 
-def _draw_lines(draw, lines, typeface, x: int, y: int, fill: str, spacing: float = 1.3) -> int:
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    typeface: ImageFont.FreeTypeFont,
+    x: int,
+    y: int,
+    fill: str,
+    spacing: float = 1.3,
+) -> int:
     """Draw lines from (x, y); return the y below them."""
     step = int(typeface.size * spacing)
     for line in lines:
@@ -178,7 +193,7 @@ def qr_image(url: str, box_size: int) -> Image.Image:
     return (
         Image.open(io.BytesIO(buffer.getvalue()))
         .convert("RGB")
-        .resize((box_size, box_size), Image.NEAREST)
+        .resize((box_size, box_size), Image.Resampling.NEAREST)
     )
 
 

@@ -24,7 +24,7 @@ def get_item(mapping: dict, key):
 def responsive_image(file, width, height, alt: str, sizes: str = "100vw") -> SafeString:
     """<img> with WebP renditions in srcset, explicit dimensions and lazy loading."""
     if not file:
-        return ""
+        return SafeString("")
     candidates = [
         f"{file.storage.url(rendition_name(file.name, w))} {w}w" for w in widths_below(width)
     ]
