@@ -47,7 +47,7 @@ class PdfFileField(models.FileField):
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PdfFormField, **kwargs})
 
-    def generate_filename(self, instance, filename: str) -> str:
+    def generate_filename(self, instance, filename) -> str:
         # Whatever a file was called, a slides file is stored as .pdf, so it is never
         # served as HTML. The form field has already checked that it is a PDF.
         stem = PurePosixPath(filename).stem or "slides"

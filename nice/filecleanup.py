@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -49,18 +50,16 @@ def _after_save(sender, instance, raw=False, **kwargs) -> None:
         if new_name:
             _track_written(storage, new_name)
             if _has_renditions(field):
-                transaction.on_commit(
-                    lambda storage=storage, name=new_name: make_renditions(storage, name)
-                )
+                transaction.on_commit(partial(make_renditions, storage, new_name))
         if old_name:
-            transaction.on_commit(lambda field=field, name=old_name: _delete(field, name))
+            transaction.on_commit(partial(_delete, field, old_name))
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
     for field in _file_fields(sender):
         name = getattr(instance, field.attname).name
         if name:
-            transaction.on_commit(lambda field=field, name=name: _delete(field, name))
+            transaction.on_commit(partial(_delete, field, name))
 
 
 def _has_renditions(field) -> bool:

@@ -33,7 +33,7 @@ def make_renditions(storage, name: str) -> None:
             for width in widths_below(image.width):
                 height = round(image.height * width / image.width)
                 copy = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-                copy = copy.resize((width, height), Image.LANCZOS)
+                copy = copy.resize((width, height), Image.Resampling.LANCZOS)
                 buffer = io.BytesIO()
                 copy.save(buffer, "WEBP", quality=80, method=4)
                 target = rendition_name(name, width)

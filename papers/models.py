@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -17,7 +19,7 @@ class PaperQuerySet(models.QuerySet):
         """Papers presented in a session `user` may see, and library papers not
         presented anywhere yet. Which talks `user` may see is the sessions app's rule;
         papers reaches it through the reverse relation and so imports nothing from it."""
-        talk_model = self.model._meta.get_field("talks").related_model
+        talk_model: Any = self.model._meta.get_field("talks").related_model
         presented = talk_model.objects.filter(paper=OuterRef("pk"))
         shown = talk_model.objects.visible_to(user).filter(paper=OuterRef("pk"))
         return self.filter(Exists(shown) | ~Exists(presented))
@@ -25,13 +27,16 @@ class PaperQuerySet(models.QuerySet):
     def matching(self, arxiv_id: str = "", doi: str = "", title: str = "") -> Paper | None:
         """The library's paper with this arXiv id, else this DOI, else this title
         (any case): how every importer avoids duplicates. Hits the database."""
-        if arxiv_id and (paper := self.filter(arxiv_id=arxiv_id).first()):
-            return paper
-        if doi and (paper := self.filter(doi=doi).first()):
-            return paper
-        if title:
-            return self.filter(title__iexact=title[:500]).order_by("pk").first()
-        return None
+        found: Paper | None = None
+        if arxiv_id:
+            found = cast("Paper | None", self.filter(arxiv_id=arxiv_id).first())
+        if found is None and doi:
+            found = cast("Paper | None", self.filter(doi=doi).first())
+        if found is None and title:
+            found = cast(
+                "Paper | None", self.filter(title__iexact=title[:500]).order_by("pk").first()
+            )
+        return found
 
 
 class Paper(CleanTextModel):

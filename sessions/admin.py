@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sessions import history
@@ -27,7 +28,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, series: Series) -> int:
-        return series.session_count
+        return series.session_count  # type: ignore[attr-defined]  # annotated in get_queryset
 
 
 @admin.register(Keyword)
@@ -96,7 +97,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        summary = _("Edited in the admin") if change else _("Created in the admin")
+        summary = gettext("Edited in the admin") if change else gettext("Created in the admin")
         history.record(form.instance, request.user, summary, request._session_before)
 
 

@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,7 +56,7 @@ def validate_timezone(value: str) -> None:
         )
 
 
-def unique_slug(model: type[models.Model], text: str, fallback: str) -> str:
+def unique_slug(model, text: str, fallback: str) -> str:
     """A slug for `text` not yet used in `model` (hits the database)."""
     base = slugify(text, allow_unicode=True)[:80] or fallback
     slug, suffix = base, 2
@@ -266,7 +267,7 @@ class PersonQuerySet(models.QuerySet):
 
     def named(self, name: str) -> Person | None:
         """The person with this name, spelled any way fold_name() ignores. Hits the database."""
-        return self.filter(name_key=fold_name(name)).order_by("pk").first()
+        return cast("Person | None", self.filter(name_key=fold_name(name)).order_by("pk").first())
 
 
 class Person(CleanTextModel):
@@ -496,17 +497,17 @@ class Session(CleanTextModel):
 
     def clean(self) -> None:
         """The time rule: a start between 2000 and 2100, an end after it and within a day."""
-        errors = {}
+        errors: dict[str, str] = {}
         if self.starts_at and not EARLIEST_YEAR <= self.starts_at.year <= LATEST_YEAR:
-            errors["starts_at"] = _("Give a date between %(first)s and %(last)s.") % {
+            errors["starts_at"] = gettext("Give a date between %(first)s and %(last)s.") % {
                 "first": EARLIEST_YEAR,
                 "last": LATEST_YEAR,
             }
         elif self.ends_at and self.starts_at:
             if self.ends_at <= self.starts_at:
-                errors["ends_at"] = _("The end must be after the start.")
+                errors["ends_at"] = gettext("The end must be after the start.")
             elif self.ends_at - self.starts_at > LONGEST_SESSION:
-                errors["ends_at"] = _("A session lasts at most a day; check the end.")
+                errors["ends_at"] = gettext("A session lasts at most a day; check the end.")
         if errors:
             raise ValidationError(errors)
 
@@ -550,7 +551,7 @@ class Session(CleanTextModel):
         """
         seen: set[int] = set()
         result = []
-        rows = list(self.session_presenters.all())
+        rows: list[SessionPresenter | TalkPresenter] = list(self.session_presenters.all())
         for talk in self.talks.all():
             rows.extend(talk.talk_presenters.all())
         for row in rows:
@@ -618,7 +619,10 @@ class Session(CleanTextModel):
                 warnings.append(
                     _warning(
                         gettext("“%(paper)s” was already presented in session %(number)s.")
-                        % {"paper": earlier.paper.title, "number": earlier.session.number},
+                        % {
+                            "paper": earlier.paper.title if earlier.paper else earlier.title,
+                            "number": earlier.session.number,
+                        },
                         earlier.session.get_absolute_url(),
                     )
                 )

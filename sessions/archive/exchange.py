@@ -62,9 +62,8 @@ def export_json(folder: Path, series_slug: str | None = None) -> dict:
     media: set[str] = set()
     people: dict[str, Person] = {}
     papers: dict[str, Paper] = {}
-    data = {"format": FORMAT, "version": VERSION, "series": []}
-    for series in series_list:
-        data["series"].append(_series(series, media, people, papers))
+    data: dict = {"format": FORMAT, "version": VERSION}
+    data["series"] = [_series(series, media, people, papers) for series in series_list]
     data["people"] = [
         {"slug": slug, **{f: getattr(p, f) for f in PERSON_FIELDS}, "photo": _file(p.photo, media)}
         for slug, p in sorted(people.items())
@@ -310,7 +309,7 @@ def _attach(instance, field: str, name: str | None, folder: Path) -> None:
         raise ArchiveFormatError(
             f"{source}: {' '.join(error.messages)}; nothing imported"
         ) from None
-    stored = str(PurePosixPath(name).with_name(cleaned.name))
+    stored = str(PurePosixPath(name).with_name(cleaned.name or PurePosixPath(name).name))
     if not default_storage.exists(stored):
         stored = default_storage.save(stored, cleaned)
     setattr(instance, field, stored)

@@ -77,7 +77,7 @@ def session_json(request: HttpRequest, session: Session) -> dict:
         "title": session.title,
         "status": session.status,
         "starts_at": session.local_starts_at.isoformat(),
-        "ends_at": session.local_ends_at.isoformat() if session.ends_at else None,
+        "ends_at": local_end.isoformat() if (local_end := session.local_ends_at) else None,
         "timezone": session.series.timezone,
         "keywords": [keyword.name for keyword in session.keywords.all()],
         "url": _absolute(request, session.get_absolute_url()),

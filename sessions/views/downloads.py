@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
@@ -30,7 +31,7 @@ def session_qr(request: HttpRequest, slug: str, number: int, kind: str) -> HttpR
 
 
 @require_safe
-def session_card(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def session_card(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     """The 1200×630 share card: the page's og:image when no poster was uploaded."""
     session = _visible_session(request, slug, number)
     return _generated(
@@ -39,7 +40,7 @@ def session_card(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @require_safe
-def session_poster(request: HttpRequest, slug: str, number: int, kind: str) -> HttpResponse:
+def session_poster(request: HttpRequest, slug: str, number: int, kind: str) -> HttpResponseBase:
     """The printable A4 poster; an uploaded poster takes precedence over the drawn one."""
     if kind not in ("png", "pdf"):
         raise Http404
@@ -55,7 +56,7 @@ def session_poster(request: HttpRequest, slug: str, number: int, kind: str) -> H
 _CONTENT_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
-def _generated(session: Session, kind: str, extension: str, content: dict) -> HttpResponse:
+def _generated(session: Session, kind: str, extension: str, content: dict) -> FileResponse:
     """A drawn image, from storage when its content has not changed since it was drawn."""
     folder = f"generated/{session.series.slug}/{session.number}"
     name = f"{folder}/{kind}-{artwork.signature(content)}.{extension}"
@@ -110,7 +111,10 @@ def series_calendar_qr(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _papers_of(sessions) -> list[Paper]:
     talks = Talk.objects.filter(session__in=sessions, paper__isnull=False).select_related("paper")
-    papers = {talk.paper_id: talk.paper for talk in talks.order_by("session__starts_at", "order")}
+    papers: dict[int, Paper] = {}
+    for talk in talks.order_by("session__starts_at", "order"):
+        if talk.paper is not None:
+            papers.setdefault(talk.paper.pk, talk.paper)
     return list(papers.values())
 
 

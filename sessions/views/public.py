@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -196,7 +197,8 @@ def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    sessions = talks = []
+    sessions: Iterable[Session] = []
+    talks: Iterable[Talk] = []
     if query:
         sessions = (
             Session.objects.public()

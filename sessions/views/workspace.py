@@ -146,7 +146,7 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
                 # Keep the organizer's input, but at the current version: saving
                 # again, having seen what changed, deliberately overwrites it.
                 data = request.POST.copy()
-                data["version"] = current.version
+                data["version"] = str(current.version)
                 form = SessionForm(data, instance=current, series=session.series)
                 form.is_valid()
                 current.series = session.series
@@ -309,7 +309,7 @@ def paper_for_reference(kind: str, value: str) -> tuple[Paper | None, bool]:
     if existing:
         return existing, True
     metadata = fetch_arxiv(value)
-    values = {"arxiv_id": value, "title": f"arXiv:{value}"}
+    values: dict[str, object] = {"arxiv_id": value, "title": f"arXiv:{value}"}
     if metadata:
         values |= {
             "title": metadata.title or values["title"],
@@ -328,7 +328,7 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     form = AddTalkForm(request.POST)
     if not form.is_valid():
         if not request.htmx:
-            messages.error(request, " ".join(form.errors["reference"]))
+            messages.error(request, " ".join(str(error) for error in form.errors["reference"]))
         return _talks_response(request, session, add_form=form)
     kind, value = form.cleaned_data["reference"]
     paper, reached = paper_for_reference(kind, value)
@@ -500,4 +500,4 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
             _("Too long to preview: at most %(max)s characters.") % {"max": LONG_TEXT_MAX_LENGTH},
             status=400,
         )
-    return HttpResponse(render_markdown(text))
+    return HttpResponse(render_markdown(str(text)))

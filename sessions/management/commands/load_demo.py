@@ -128,6 +128,5 @@ def _times(entry: dict, series: Series) -> tuple[datetime, datetime | None]:
             return None
         return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=series.zone)
 
-    starts_at = parse(entry["starts_at"])
-    assert starts_at is not None, "every demo session has a start"
+    starts_at = datetime.strptime(entry["starts_at"], "%Y-%m-%d %H:%M").replace(tzinfo=series.zone)
     return starts_at, parse(entry.get("ends_at"))
