@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -14,7 +14,7 @@ from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from papers.identifiers import normalize_arxiv_id, normalize_doi
 
 
-class PaperQuerySet(models.QuerySet):
+class PaperQuerySet(models.QuerySet["Paper"]):
     def visible_to(self, user) -> PaperQuerySet:
         """Papers presented in a session `user` may see, and library papers not
         presented anywhere yet. Which talks `user` may see is the sessions app's rule;
@@ -29,13 +29,11 @@ class PaperQuerySet(models.QuerySet):
         (any case): how every importer avoids duplicates. Hits the database."""
         found: Paper | None = None
         if arxiv_id:
-            found = cast("Paper | None", self.filter(arxiv_id=arxiv_id).first())
+            found = self.filter(arxiv_id=arxiv_id).first()
         if found is None and doi:
-            found = cast("Paper | None", self.filter(doi=doi).first())
+            found = self.filter(doi=doi).first()
         if found is None and title:
-            found = cast(
-                "Paper | None", self.filter(title__iexact=title[:500]).order_by("pk").first()
-            )
+            found = self.filter(title__iexact=title[:500]).order_by("pk").first()
         return found
 
 

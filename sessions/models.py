@@ -5,7 +5,6 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -91,7 +90,7 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 LONGEST_SESSION = timedelta(hours=24)
 
 
-class SeriesQuerySet(models.QuerySet):
+class SeriesQuerySet(models.QuerySet["Series"]):
     def managed_by(self, user) -> SeriesQuerySet:
         """The series `user` may organize: every one for admins (staff), their own
         for organizers, none for anyone else. The one rule behind the workspace
@@ -214,7 +213,7 @@ class Series(CleanTextModel):
         return f"{self.timezone} (UTC{offset[:3]}:{offset[3:]})"
 
 
-class KeywordQuerySet(models.QuerySet):
+class KeywordQuerySet(models.QuerySet["Keyword"]):
     def visible_to(self, user) -> KeywordQuerySet:
         """Keywords of a session or a paper `user` may see, and keywords of nothing yet:
         hidden is only what labels drafts alone."""
@@ -252,7 +251,7 @@ class Keyword(CleanTextModel):
         return reverse("sessions:keyword", args=[self.slug])
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user) -> PersonQuerySet:
         """People presenting in a session `user` may see, and people presenting nowhere
         yet (added by hand): hidden is only who appears in drafts alone."""
@@ -267,7 +266,7 @@ class PersonQuerySet(models.QuerySet):
 
     def named(self, name: str) -> Person | None:
         """The person with this name, spelled any way fold_name() ignores. Hits the database."""
-        return cast("Person | None", self.filter(name_key=fold_name(name)).order_by("pk").first())
+        return self.filter(name_key=fold_name(name)).order_by("pk").first()
 
 
 class Person(CleanTextModel):
@@ -314,7 +313,7 @@ class Person(CleanTextModel):
         return reverse("sessions:person", args=[self.slug])
 
 
-class SessionQuerySet(models.QuerySet):
+class SessionQuerySet(models.QuerySet["Session"]):
     def public(self) -> SessionQuerySet:
         """Sessions anyone may see: published ones, and cancelled ones, which stay in the archive.
 
@@ -675,7 +674,7 @@ class SessionPresenter(CleanTextModel):
         return str(self.person)
 
 
-class TalkQuerySet(models.QuerySet):
+class TalkQuerySet(models.QuerySet["Talk"]):
     def public(self) -> TalkQuerySet:
         """Talks of sessions anyone may see."""
         return self.filter(session__status__in=PUBLIC_STATUSES)

@@ -58,25 +58,9 @@ def _http(url: str) -> str:
     return url if _HTTP_URL.match(url) else ""
 
 
-class SeriesFeed(Feed):
-    """RSS 2.0; AtomSeriesFeed below is the same in Atom."""
-
-    def get_object(self, request, slug: str) -> Series:
-        return get_object_or_404(Series, slug=slug)
-
-    def title(self, series: Series) -> str:
-        return _line(series.name)
-
-    def link(self, series: Series) -> str:
-        return series.get_absolute_url()
-
-    def description(self, series: Series) -> str:
-        return _plain_text(series.description) or _("New sessions of %(series)s") % {
-            "series": _line(series.name)
-        }
-
-    def items(self, series: Series):
-        return _newest(Session.objects.filter(series=series))
+class SessionFeed(Feed):
+    """Newly published sessions: the items of every feed here. Subclasses say which
+    sessions (items) and describe the feed (get_object, title, link, description)."""
 
     def item_title(self, session: Session) -> str:
         return _line(
@@ -117,27 +101,48 @@ class SeriesFeed(Feed):
         return [_line(keyword.name) for keyword in session.keywords.all()]
 
 
+class SeriesFeed(SessionFeed):
+    """RSS 2.0; AtomSeriesFeed below is the same in Atom."""
+
+    def get_object(self, request, slug: str) -> Series:
+        return get_object_or_404(Series, slug=slug)
+
+    def title(self, series: Series) -> str:
+        return _line(series.name)
+
+    def link(self, series: Series) -> str:
+        return series.get_absolute_url()
+
+    def description(self, series: Series) -> str:
+        return _plain_text(series.description) or _("New sessions of %(series)s") % {
+            "series": _line(series.name)
+        }
+
+    def items(self, series: Series):
+        return _newest(Session.objects.filter(series=series))
+
+
 class AtomSeriesFeed(SeriesFeed):
     feed_type = Atom1Feed
     subtitle = SeriesFeed.description
 
 
-# The same feed of sessions, about a keyword: its methods take a Keyword where the
-# series feed's take a Series, which mypy calls an incompatible override.
-class KeywordFeed(SeriesFeed):
-    def get_object(self, request, slug: str) -> Keyword:  # type: ignore[override]
+class KeywordFeed(SessionFeed):
+    """Sessions about one keyword, which must be one the visitor may see."""
+
+    def get_object(self, request, slug: str) -> Keyword:
         return get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
 
-    def title(self, keyword: Keyword) -> str:  # type: ignore[override]
+    def title(self, keyword: Keyword) -> str:
         return _("Sessions about %(keyword)s") % {"keyword": _line(keyword.name)}
 
-    def link(self, keyword: Keyword) -> str:  # type: ignore[override]
+    def link(self, keyword: Keyword) -> str:
         return keyword.get_absolute_url()
 
-    def description(self, keyword: Keyword) -> str:  # type: ignore[override]
+    def description(self, keyword: Keyword) -> str:
         return self.title(keyword)
 
-    def items(self, keyword: Keyword):  # type: ignore[override]
+    def items(self, keyword: Keyword):
         return _newest(keyword.sessions.all())
 
 

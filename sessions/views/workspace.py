@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     drafts = Session.objects.filter(series__in=ids, status=Session.Status.DRAFT).order_by(
         "starts_at"
     )
-    by_series = {
+    by_series: dict[int, dict] = {
         series.pk: {"series": series, "coming": [], "drafts": []} for series in series_list
     }
     for session in coming.select_related("series"):
@@ -419,8 +419,8 @@ def presenter_add(request: HtmxHttpRequest, slug: str, number: int, talk_id: int
     picked = request.POST.get("person")
     name = " ".join(clean_text(request.POST.get("name", "")).split())[:200]
     person = None
-    if picked:
-        person = Person.objects.visible_to(request.user).filter(pk=_int(picked)).first()
+    if picked and (person_id := _int(picked)) is not None:
+        person = Person.objects.visible_to(request.user).filter(pk=person_id).first()
     if person is None and not name:
         messages.error(request, _("Type a name or pick a person."))
         return _talks_response(request, session)
