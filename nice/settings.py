@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "nice.middleware.CleanInputMiddleware",  # after CSRF, which reads the raw POST first
     # Outside every view's transaction: sees which uploads were rolled back.
     "nice.filecleanup.NoOrphanFilesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
