@@ -50,6 +50,10 @@ class SeriesDateTimeField(forms.DateTimeField):
             return super().to_python(value)
 
 
+# Labels, help and "required" come from the model; reading and showing in the zone from here.
+SERIES_TIME_FIELDS = {"starts_at": SeriesDateTimeField, "ends_at": SeriesDateTimeField}
+
+
 class SeriesTimesMixin:
     """Puts the series' zone on the form's SeriesDateTimeFields and names it."""
 
@@ -66,8 +70,6 @@ class SeriesTimesMixin:
 class SessionForm(SeriesTimesMixin, forms.ModelForm):
     """A session's own fields; times on the series' clock (SeriesDateTimeField)."""
 
-    starts_at = SeriesDateTimeField(label=_("starts at"))
-    ends_at = SeriesDateTimeField(label=_("ends at"), required=False)
 
     keywords_text = forms.CharField(
         label=_("Keywords"),
@@ -89,7 +91,12 @@ class SessionForm(SeriesTimesMixin, forms.ModelForm):
             "poster",
             "qr_image",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "starts_at": DateTimeLocalInput(),
+            "ends_at": DateTimeLocalInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        field_classes = SERIES_TIME_FIELDS
 
     def __init__(self, *args, series, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,8 +171,6 @@ class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
     On "add" the series is whatever the form posts; before that, the default zone.
     """
 
-    starts_at = SeriesDateTimeField(label=_("starts at"))
-    ends_at = SeriesDateTimeField(label=_("ends at"), required=False)
 
     class Meta:
         model = Session
@@ -184,6 +189,9 @@ class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
             "poster",
             "qr_image",
         ]
+        field_classes = SERIES_TIME_FIELDS
+        # The admin's own split date/time widget would post two values.
+        widgets = {"starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,7 +112,10 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
     if series is None:
         return _error(f"No series with slug “{slug}”.", 404)
     page_number = request.GET.get("page", "1")
-    if not page_number.isdigit() or int(page_number) < 1:
+    # isdigit() alone admits "²" and 5,000-digit strings, which int() refuses.
+    if not (page_number.isascii() and page_number.isdigit() and len(page_number) <= 9):
+        return _error("page must be a positive integer.", 400)
+    if int(page_number) < 1:
         return _error("page must be a positive integer.", 400)
     sessions = Session.objects.public().filter(series=series).with_cards().order_by("-starts_at")
     paginator = Paginator(sessions, settings.API_PAGE_SIZE)
