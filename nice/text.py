@@ -56,9 +56,10 @@ class HttpURLField(models.URLField):
 
 
 class CleanTextModel(models.Model):
-    """Applies clean_text to every text field before validation, whoever saves:
-    forms (the workspace and the admin call full_clean) and the writers every
-    importer goes through (they call full_clean too)."""
+    """Applies clean_text to every text field when the model is validated: by forms
+    (the workspace and the admin call full_clean) and by the writers every importer
+    goes through (sessions.writers, papers.writers). A bare save() or update() skips
+    it, which is why nothing else writes these models; outputs (feeds) clean again."""
 
     class Meta:
         abstract = True

@@ -37,15 +37,18 @@ def save_validated(instance, update_fields: list[str] | None = None) -> None:
     Uniqueness is left to the database: the writers look rows up first, and a
     unique check here would cost a query per field.
     """
-    validate(instance)
+    validate(instance, only=update_fields)
     instance.save(update_fields=update_fields)
 
 
-def validate(instance) -> None:
-    """The model's field rules and clean(); relations are not looked up again (the
-    writers just fetched them) and uniqueness is the database's to enforce."""
-    relations = [f.name for f in instance._meta.concrete_fields if f.is_relation]
-    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+def validate(instance, only: list[str] | None = None) -> None:
+    """The model's field rules and clean(); on an update `only` the fields written, so
+    a value stored before a rule existed does not block every later import.
+    Relations are not looked up again (the writers just fetched them) and
+    uniqueness is the database's to enforce."""
+    fields = instance._meta.concrete_fields
+    exclude = [f.name for f in fields if f.is_relation or (only is not None and f.name not in only)]
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
 def apply(instance, values: dict, *, overwrite: bool = True) -> list[str]:
@@ -77,7 +80,6 @@ def write_paper(values: dict, *, overwrite: bool = True) -> tuple[Paper, Outcome
     )
     if paper is None:
         paper = Paper(**{name: value for name, value in values.items() if value is not None})
-        paper.title = paper.title[:500]
         save_validated(paper)
         return paper, Outcome.CREATED
     changed = apply(paper, values, overwrite=overwrite)
@@ -91,6 +93,8 @@ def _normalized(values: dict) -> dict:
     """Identifiers in their one spelling, so 2401.12345v2 finds 2401.12345; a malformed
     one is left as given for validation to refuse with its message."""
     values = dict(values)
+    if values.get("title"):
+        values["title"] = values["title"][:500]
     for name, normalize in (("arxiv_id", normalize_arxiv_id), ("doi", normalize_doi)):
         if values.get(name):
             with contextlib.suppress(ValueError):

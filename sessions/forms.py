@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.identifiers import normalize_arxiv_id, normalize_doi
+from papers.models import Paper
 from sessions.models import Series, Session, Talk
 from sessions.writers import write_keyword, write_session_keywords
 
@@ -69,7 +70,6 @@ class SeriesTimesMixin:
 
 class SessionForm(SeriesTimesMixin, forms.ModelForm):
     """A session's own fields; times on the series' clock (SeriesDateTimeField)."""
-
 
     keywords_text = forms.CharField(
         label=_("Keywords"),
@@ -131,6 +131,9 @@ class SessionForm(SeriesTimesMixin, forms.ModelForm):
         write_session_keywords(session, [write_keyword(name) for name in self.keyword_names()])
 
 
+DOI_MAX_LENGTH = Paper._meta.get_field("doi").max_length or 200
+
+
 class AddTalkForm(forms.Form):
     """One box for what organizers paste: an arXiv id or link, a DOI, or a plain title."""
 
@@ -148,9 +151,15 @@ class AddTalkForm(forms.Form):
         except ValueError:
             pass
         try:
-            return "doi", normalize_doi(text)
+            doi = normalize_doi(text)
         except ValueError:
             pass
+        else:
+            if len(doi) > DOI_MAX_LENGTH:
+                raise forms.ValidationError(
+                    _("A DOI has at most %(max)s characters."), params={"max": DOI_MAX_LENGTH}
+                )
+            return "doi", doi
         if re.match(r"(?i)^(https?://)?(www\.)?arxiv\.org/|^arxiv:", text):
             raise forms.ValidationError(
                 _("“%(text)s” looks like an arXiv link but has no valid id."), params={"text": text}
@@ -170,7 +179,6 @@ class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
 
     On "add" the series is whatever the form posts; before that, the default zone.
     """
-
 
     class Meta:
         model = Session

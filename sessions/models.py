@@ -3,7 +3,7 @@ from __future__ import annotations
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -74,7 +74,8 @@ def fold_name(name: str) -> str:
         if unicodedata.combining(char) and kept and ord(kept[-1]) < 0x250:
             continue
         kept.append(char)
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
+    # Folding can lengthen a name (ß → ss); the stored key has room for 200.
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())[:200]
 
 
 def long_text(label, **kwargs) -> models.TextField:
@@ -86,7 +87,10 @@ def long_text(label, **kwargs) -> models.TextField:
 
 # When a session may take place: a window that refuses typos such as 0025 or
 # 9999 (which used to break date arithmetic on every page that derives a date).
+# The database refuses anything else, so no page has to guard against it.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+EARLIEST_START = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
 LONGEST_SESSION = timedelta(hours=24)
 
 
@@ -181,8 +185,8 @@ class Series(CleanTextModel):
         now = self.local(now or timezone.now())
         last = (
             self.sessions.filter(
-                starts_at__gte=datetime(EARLIEST_YEAR, 1, 1, tzinfo=zone),
-                starts_at__lt=datetime(LATEST_YEAR, 1, 1, tzinfo=zone),
+                starts_at__gte=EARLIEST_START,
+                starts_at__lt=LATEST_START - LONGEST_SESSION,
             )
             .order_by("-starts_at")
             .first()
@@ -217,10 +221,13 @@ class KeywordQuerySet(models.QuerySet["Keyword"]):
     def visible_to(self, user) -> KeywordQuerySet:
         """Keywords of a session or a paper `user` may see, and keywords of nothing yet:
         hidden is only what labels drafts alone."""
-        labelled = Session.objects.filter(keywords=OuterRef("pk"))
-        sessions = Session.objects.visible_to(user).filter(keywords=OuterRef("pk"))
-        papers = Paper.objects.visible_to(user).filter(keywords=OuterRef("pk"))
-        return self.filter(Exists(sessions) | Exists(papers) | ~Exists(labelled))
+        sessions = Session.objects.filter(keywords=OuterRef("pk"))
+        papers = Paper.objects.filter(keywords=OuterRef("pk"))
+        return self.filter(
+            Exists(Session.objects.visible_to(user).filter(keywords=OuterRef("pk")))
+            | Exists(Paper.objects.visible_to(user).filter(keywords=OuterRef("pk")))
+            | (~Exists(sessions) & ~Exists(papers))
+        )
 
 
 class Keyword(CleanTextModel):
@@ -478,6 +485,11 @@ class Session(CleanTextModel):
                 condition=Q(status__in=["draft", "published", "cancelled"]),
                 name="session_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(starts_at__gte=EARLIEST_START, starts_at__lt=LATEST_START)
+                & (Q(ends_at__isnull=True) | Q(ends_at__lt=LATEST_START + LONGEST_SESSION)),
+                name="session_within_time_window",
+            ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"], name="session_status_start")]
 
@@ -497,7 +509,7 @@ class Session(CleanTextModel):
     def clean(self) -> None:
         """The time rule: a start between 2000 and 2100, an end after it and within a day."""
         errors: dict[str, str] = {}
-        if self.starts_at and not EARLIEST_YEAR <= self.starts_at.year <= LATEST_YEAR:
+        if self.starts_at and not EARLIEST_START <= self.starts_at < LATEST_START:
             errors["starts_at"] = gettext("Give a date between %(first)s and %(last)s.") % {
                 "first": EARLIEST_YEAR,
                 "last": LATEST_YEAR,
@@ -676,8 +688,8 @@ class SessionPresenter(CleanTextModel):
 
 class TalkQuerySet(models.QuerySet["Talk"]):
     def public(self) -> TalkQuerySet:
-        """Talks of sessions anyone may see."""
-        return self.filter(session__status__in=PUBLIC_STATUSES)
+        """Talks of sessions anyone may see (Session.objects.public)."""
+        return self.filter(session__in=Session.objects.public())
 
     def visible_to(self, user) -> TalkQuerySet:
         """Talks of the sessions `user` may see (Session.objects.visible_to)."""

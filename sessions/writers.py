@@ -54,7 +54,7 @@ def write_series(
 def write_keyword(name: str) -> Keyword:
     """The keyword with this name, created when new."""
     name = " ".join(clean_text(name).split())[:100]
-    keyword = Keyword.objects.filter(name=name).first()
+    keyword = Keyword.objects.filter(name__iexact=name).order_by("pk").first()
     if keyword is None:
         keyword = Keyword(name=name, slug=unique_slug(Keyword, name, "keyword"))
         save_validated(keyword)
@@ -69,12 +69,11 @@ def write_person(
     affiliation: str = "",
     homepage: str = "",
 ) -> tuple[Person, Outcome]:
-    """The person by slug (when given), else by name spelled any way fold_name() ignores;
-    created when new. Notes, affiliation and homepage fill gaps, never overwrite."""
+    """The person with this slug when one is given, else by name spelled any way
+    fold_name() ignores; created when new. Notes, affiliation and homepage fill gaps, never overwrite."""
     name = " ".join(clean_text(name).split())[:200]
-    person = (Person.objects.filter(slug=slug).first() if slug else None) or Person.objects.named(
-        name
-    )
+    # A slug (from a JSON backup) names one person exactly: two 张伟 stay two.
+    person = Person.objects.filter(slug=slug).first() if slug else Person.objects.named(name)
     values = {"note": note, "affiliation": affiliation, "homepage": homepage}
     if person is None:
         person = Person(name=name, slug=slug or unique_slug(Person, name, "person"), **values)
@@ -162,7 +161,8 @@ def _place_people(existing: dict, people, make, model) -> bool:
 
 @dataclass
 class TalkValues:
-    """A talk as an archive describes it; None means "not given, leave as is"."""
+    """A talk as an archive describes it. What the archive leaves out (None, and an
+    empty segment, summary or tags) is "not given": an existing talk keeps its own."""
 
     title: str
     segment: str = ""
@@ -190,67 +190,89 @@ class TalkChanges:
 
 
 def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
-    """Update the session's talks in place to match `wanted`: each is matched to an
-    existing talk by paper, else title, else position, and updated; new ones are
-    created. Nothing is deleted, and slides, recordings and presenters an organizer
-    added stay (presenters are added, never removed)."""
+    """Update the session's talks in place to match `wanted` (see _match_talks);
+    new ones are created. Nothing is deleted, and slides, recordings, papers and
+    presenters an organizer added stay (presenters are added, never removed)."""
     existing = list(session.talks.prefetch_related("talk_presenters"))
-    unmatched = list(existing)
-    changes = TalkChanges()
-    for order, values in enumerate(wanted, start=1):
-        talk = _match_talk(unmatched, values, order)
+    matches, unmatched = _match_talks(existing, wanted)
+    changes = TalkChanges(kept=unmatched)
+    for order, (values, talk) in enumerate(zip(wanted, matches, strict=True), start=1):
         if talk is None:
             talk = _create_talk(session, order, values)
             changes.created += 1
         else:
-            unmatched.remove(talk)
             changed = _update_talk(talk, order, values)
             changes.updated += changed
             changes.unchanged += not changed
         changes.talks.append(talk)
-    changes.kept = unmatched
     return changes
 
 
-def _match_talk(candidates: list[Talk], values: TalkValues, order: int) -> Talk | None:
-    if values.paper is not None:
-        for talk in candidates:
-            if talk.paper_id == values.paper.pk:
-                return talk
-    title = values.title.casefold()
-    for talk in candidates:
-        if talk.title.casefold() == title:
-            return talk
-    for talk in candidates:
-        # A retitled talk without a paper keeps its place, slides and presenters.
-        if talk.order == order and talk.paper_id is None and values.paper is None:
-            return talk
-    return None
+def _title_key(title: str) -> str:
+    return " ".join(clean_text(title, multiline=False).split()).casefold()[:500]
 
 
-def _talk_fields(order: int, values: TalkValues) -> dict:
+def _match_talks(
+    existing: list[Talk], wanted: list[TalkValues]
+) -> tuple[list[Talk | None], list[Talk]]:
+    """The existing talk each wanted one updates, and the existing talks left over.
+
+    In rounds over the whole list, surest first, so that a talk inserted at the
+    top does not take the place (and the slides) of the one that was there: every
+    talk by its paper, then the rest by title, then a paperless talk still
+    unmatched by its position (a retitled talk keeps its slides and presenters).
+    """
+    free = list(existing)
+    matches: list[Talk | None] = [None] * len(wanted)
+
+    def take(index: int, fits) -> None:
+        for talk in free:
+            if fits(talk):
+                matches[index] = talk
+                free.remove(talk)
+                return
+
+    for index, values in enumerate(wanted):
+        if (paper := values.paper) is not None:
+            take(index, lambda talk, paper=paper: talk.paper_id == paper.pk)
+    for index, values in enumerate(wanted):
+        if matches[index] is None:
+            key = _title_key(values.title)
+            take(index, lambda talk, key=key: _title_key(talk.title) == key)
+    for index, values in enumerate(wanted):
+        if matches[index] is None and values.paper is None:
+            take(index, lambda talk, order=index + 1: talk.order == order and talk.paper_id is None)
+    return matches, free
+
+
+def _talk_fields(order: int, values: TalkValues, *, new: bool) -> dict:
+    """The fields to write; on an existing talk, only those the archive gives."""
     fields = {
         "order": order,
-        "segment": values.segment,
         "title": values.title[:500],
+        "segment": values.segment,
         "summary": values.summary,
         "tags": values.tags,
         "paper": values.paper,
         "slides_url": values.slides_url,
         "recording_url": values.recording_url,
     }
-    return {name: value for name, value in fields.items() if value is not None or name == "paper"}
+    if new:
+        return {
+            name: value for name, value in fields.items() if value is not None or name == "paper"
+        }
+    return {name: value for name, value in fields.items() if value not in (None, "")}
 
 
 def _create_talk(session: Session, order: int, values: TalkValues) -> Talk:
-    talk = Talk(session=session, **_talk_fields(order, values))
+    talk = Talk(session=session, **_talk_fields(order, values, new=True))
     save_validated(talk)
     _write_talk_presenters(talk, values.presenters, existing={})
     return talk
 
 
 def _update_talk(talk: Talk, order: int, values: TalkValues) -> bool:
-    fields = _talk_fields(order, values)
+    fields = _talk_fields(order, values, new=False)
     changed = [name for name, value in fields.items() if getattr(talk, name) != value]
     for name in changed:
         setattr(talk, name, fields[name])

@@ -299,7 +299,10 @@ def _attach(instance, field: str, name: str | None, folder: Path) -> None:
     current = getattr(instance, field)
     if not name or current.name == name:
         return
-    source = folder / "media" / name
+    media = (folder / "media").resolve()
+    source = (media / name).resolve()
+    if not source.is_relative_to(media) or PurePosixPath(name).is_absolute():
+        raise ArchiveFormatError(f"{name}: a media name must stay inside media/; nothing imported")
     if not source.is_file():
         raise ArchiveFormatError(f"{source}: missing from the export")
     kind = "pdf" if field == "slides" else "image"
@@ -309,9 +312,11 @@ def _attach(instance, field: str, name: str | None, folder: Path) -> None:
         raise ArchiveFormatError(
             f"{source}: {' '.join(error.messages)}; nothing imported"
         ) from None
-    stored = str(PurePosixPath(name).with_name(cleaned.name or PurePosixPath(name).name))
-    if not default_storage.exists(stored):
-        stored = default_storage.save(stored, cleaned)
+    # Always the checked bytes: a file already in storage under that name is not
+    # trusted to be the same one (the storage picks a free name if it is taken).
+    stored = default_storage.save(
+        str(PurePosixPath(name).with_name(cleaned.name or PurePosixPath(name).name)), cleaned
+    )
     setattr(instance, field, stored)
     instance.save(update_fields=[field])
 

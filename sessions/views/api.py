@@ -112,17 +112,19 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
     if series is None:
         return _error(f"No series with slug “{slug}”.", 404)
     page_number = request.GET.get("page", "1")
-    # isdigit() alone admits "²" and 5,000-digit strings, which int() refuses.
-    if not (page_number.isascii() and page_number.isdigit() and len(page_number) <= 9):
+    # isdigit() alone admits "²", and int() refuses 5,000 digits: a page that long
+    # is simply beyond the last one.
+    digits = page_number.lstrip("0")
+    if not (page_number.isascii() and page_number.isdigit()) or not digits:
         return _error("page must be a positive integer.", 400)
-    if int(page_number) < 1:
-        return _error("page must be a positive integer.", 400)
+    number = int(digits) if len(digits) <= 9 else 10**9
     sessions = Session.objects.public().filter(series=series).with_cards().order_by("-starts_at")
     paginator = Paginator(sessions, settings.API_PAGE_SIZE)
     try:
-        page = paginator.page(int(page_number))
+        page = paginator.page(number)
     except EmptyPage:
-        return _error(f"Page {page_number} does not exist; there are {paginator.num_pages}.", 404)
+        shown = digits if len(digits) <= 20 else digits[:20] + "…"
+        return _error(f"Page {shown} does not exist; there are {paginator.num_pages}.", 404)
     base = request.build_absolute_uri(reverse("sessions:api-session-list", args=[slug]))
     return _json(
         {

@@ -67,7 +67,8 @@ def _generated(session: Session, kind: str, extension: str, content: dict) -> Fi
                 default_storage.delete(f"{folder}/{stale}")
         default_storage.save(name, ContentFile(data))
     response = FileResponse(default_storage.open(name), content_type=_CONTENT_TYPES[extension])
-    response["Cache-Control"] = "public, max-age=300"
+    # A draft's preview must not be kept by a shared cache and shown to everyone.
+    response["Cache-Control"] = f"{'public' if session.is_public else 'private'}, max-age=300"
     return response
 
 

@@ -151,8 +151,8 @@ def test_a_cancelled_session_is_listed_with_its_status(client, demo):
         ("/api/v1/series/nice/sessions?page=²", 400, "page must be a positive integer."),
         (
             "/api/v1/series/nice/sessions?page=" + "9" * 5000,
-            400,
-            "page must be a positive integer.",
+            404,
+            "Page 99999999999999999999… does not exist; there are 1.",
         ),
         ("/api/v1/series/nice/sessions?page=9", 404, "Page 9 does not exist; there are 1."),
     ],

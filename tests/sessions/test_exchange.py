@@ -53,7 +53,11 @@ def test_export_import_into_an_empty_database_and_export_again_is_identical(tmp_
     assert (second / "archive.json").read_text() == (first / "archive.json").read_text()
     # Restored through the upload pipeline: the same picture, re-encoded.
     restored = Image.open(settings.MEDIA_ROOT / Session.objects.get(number=3).poster.name)
-    assert (restored.format, restored.size, restored.getpixel((5, 5))) == ("PNG", (20, 20), (0, 128, 128))
+    assert (restored.format, restored.size, restored.getpixel((5, 5))) == (
+        "PNG",
+        (20, 20),
+        (0, 128, 128),
+    )
     draft = json.loads((second / "archive.json").read_text())["series"][0]["sessions"][-1]
     assert (draft["number"], draft["status"]) == (15, "draft")  # a backup keeps drafts too
 

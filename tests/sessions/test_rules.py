@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
@@ -13,8 +13,17 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 
-from sessions.models import Person, Series, Session, Talk
+from sessions.models import (
+    EARLIEST_START,
+    LATEST_START,
+    LONGEST_SESSION,
+    Person,
+    Series,
+    Session,
+    Talk,
+)
 from tests.factories import SHANGHAI, make_person, make_series, make_session, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -89,15 +98,42 @@ def test_absurd_dates_are_refused_with_a_message(client, organizer, starts_at, e
     assert not Session.objects.exists()
 
 
-def test_an_extreme_date_already_stored_breaks_nothing(client, organizer):
+def test_the_database_refuses_a_date_outside_the_window(organizer):
     session = make_session(Series.objects.get(), number=3, status="draft")
+    for start in (datetime(9999, 12, 31, tzinfo=SHANGHAI), datetime(1, 1, 2, tzinfo=SHANGHAI)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Session.objects.filter(pk=session.pk).update(starts_at=start, ends_at=None)
+
+
+EDGE_PAGES = [
+    "/",
+    "/nice/",
+    "/nice/1/",
+    "/nice/1/calendar.ics",
+    "/nice/calendar.ics",
+    "/nice/feed/atom/",
+    "/nice/feed/rss/",
+    "/nice/1/card.png",
+    "/nice/talks.csv",
+    "/api/v1/series/nice/sessions",
+    "/api/v1/series/nice/sessions/1",
+    "/manage/",
+    "/manage/nice/1/",
+    "/manage/nice/new/",
+]
+
+
+@pytest.mark.parametrize("start", [EARLIEST_START, LATEST_START - timedelta(minutes=1)])
+def test_the_edges_of_the_window_break_no_page(client, organizer, start):
+    series = Series.objects.get()
+    session = make_session(series, number=1, starts_at=start)
+    make_talk(session, "T")
     Session.objects.filter(pk=session.pk).update(
-        starts_at=datetime(9999, 12, 31, 15, 0, tzinfo=SHANGHAI)
+        ends_at=start + LONGEST_SESSION - timedelta(minutes=1)
     )
-    response = client.get("/manage/nice/new/")
-    assert response.status_code == 200
-    assert 'name="number" value="4"' in response.content.decode()
-    assert client.post("/manage/nice/3/duplicate/").status_code == 302
+    for url in EDGE_PAGES:
+        assert client.get(url).status_code == 200, url
+    assert client.post("/manage/nice/1/duplicate/").status_code == 302
 
 
 def test_typing_a_name_without_its_accent_finds_the_person(client, organizer):
@@ -228,3 +264,13 @@ def test_a_paper_list_with_a_javascript_link_says_which_line(tmp_path):
     from papers.models import Paper
 
     assert not Paper.objects.exists()
+
+
+def test_a_doi_too_long_to_store_is_a_form_error(client, organizer):
+    make_session(Series.objects.get(), number=1)
+    response = client.post(
+        "/manage/nice/1/talks/", {"reference": "10.1000/" + "x" * 300}, follow=True
+    )
+    assert response.status_code == 200
+    assert "DOI 最多 200 个字符。" in response.content.decode()
+    assert not Talk.objects.exists()

@@ -185,3 +185,10 @@ def test_an_organizer_of_another_series_is_not_told_about_a_draft(client, world)
     client.force_login(world["users"]["organizer"])
     own = client.get("/manage/nice/1/").content.decode()
     assert "Shared Speaker 同时在 Other 第 1 期报告。" in own
+
+
+@pytest.mark.parametrize(("status", "cache"), [("draft", "private"), ("published", "public")])
+def test_a_drafts_drawn_images_are_never_kept_by_a_shared_cache(client, world, status, cache):
+    for url in ("/nice/1/card.png", "/nice/1/poster.pdf"):
+        response = visit(client, world, "organizer", status, url)
+        assert response["Cache-Control"] == f"{cache}, max-age=300"

@@ -1,0 +1,83 @@
+"""The one writer per entity: in-place updates that never lose an organizer's work."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions.models import Person
+from sessions.writers import TalkValues, write_keyword, write_person, write_talks
+from tests.factories import make_paper, make_person, make_series, make_session, make_talk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session():
+    return make_session(make_series(), number=1)
+
+
+def test_a_talk_inserted_at_the_top_takes_nobody_elses_slides(session):
+    a = make_talk(session, "A", order=1, slides_url="https://example.org/a.pdf")
+    b = make_talk(session, "B", order=2, slides_url="https://example.org/b.pdf")
+    changes = write_talks(session, [TalkValues("C"), TalkValues("A"), TalkValues("B")])
+    c, a_again, b_again = changes.talks
+    assert (a_again.pk, b_again.pk) == (a.pk, b.pk)
+    assert (c.title, c.slides_url, c.order) == ("C", "", 1)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.slides_url, a.order, b.slides_url, b.order) == (
+        "https://example.org/a.pdf",
+        2,
+        "https://example.org/b.pdf",
+        3,
+    )
+    assert (changes.created, changes.updated, changes.kept) == (1, 2, [])
+
+
+def test_a_retitled_talk_without_a_paper_keeps_its_place_and_recording(session):
+    talk = make_talk(session, "Old title", order=1, recording_url="https://example.org/r")
+    (updated,) = write_talks(session, [TalkValues("New title")]).talks
+    assert updated.pk == talk.pk
+    talk.refresh_from_db()
+    assert (talk.title, talk.recording_url) == ("New title", "https://example.org/r")
+
+
+def test_titles_match_however_they_are_spaced_or_cased(session):
+    talk = make_talk(session, "Hello world", order=2)
+    make_talk(session, "Other", order=1)
+    changes = write_talks(session, [TalkValues("Other"), TalkValues("hello\n  WORLD")])
+    assert changes.talks[1].pk == talk.pk
+
+
+def test_what_the_archive_leaves_out_stays(session):
+    paper = make_paper("Linked in the workspace", arxiv_id="2501.00001")
+    talk = make_talk(session, "T", paper=paper, summary="Written by an organizer", tags="Oral")
+    write_talks(session, [TalkValues("T")])
+    talk.refresh_from_db()
+    assert (talk.paper, talk.summary, talk.tags) == (paper, "Written by an organizer", "Oral")
+
+
+def test_presenters_are_added_never_removed(session):
+    guest = make_person("Guest")
+    talk = make_talk(session, "T", presenters=[guest])
+    speaker = make_person("Speaker")
+    write_talks(session, [TalkValues("T", presenters=[(speaker, "Lab")])])
+    assert sorted(p.name for p in talk.presenters.all()) == ["Guest", "Speaker"]
+
+
+def test_a_person_is_found_without_accents_case_or_full_width(db):
+    tomas = make_person("Tomás Ferreira")
+    assert write_person("TOMAS  ferreira")[0] == tomas
+    assert write_person("Ｔｏｍáｓ Ferreira")[0] == tomas
+    assert Person.objects.count() == 1
+
+
+def test_a_slug_names_one_person_so_namesakes_stay_apart(db):
+    first = make_person("张伟", slug="zhang-wei")
+    second, outcome = write_person("张伟", slug="zhang-wei-2")
+    assert second != first and second.slug == "zhang-wei-2" and outcome == "created"
+    assert write_person("张伟", slug="zhang-wei")[0] == first
+
+
+def test_keywords_are_one_whatever_the_case(db):
+    assert write_keyword("LLM") == write_keyword("llm")
