@@ -17,7 +17,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from nice.filecleanup import no_orphan_files
-from sessions.archive.docsify import Problem, read_archive
+from sessions.archive.docsify import ArchiveError, Problem, SessionData, read_archive
 from sessions.archive.exchange import ArchiveFormatError, import_json
 from sessions.archive.importer import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
@@ -47,13 +47,13 @@ class Command(BaseCommand):
             return self._import_json(path)
         try:
             validate_timezone(options["timezone"])
-        except Exception:
+        except ValidationError:
             raise CommandError(f"unknown time zone: {options['timezone']}") from None
         zone = zoneinfo.ZoneInfo(options["timezone"])
         try:
             archive = read_archive(path, zone)
-        except FileNotFoundError as error:
-            raise CommandError(str(error)) from None
+        except ArchiveError as error:
+            raise CommandError(f"nothing imported: {error}") from None
 
         report = Report(warnings=list(archive.warnings), errors=list(archive.errors))
         if strict and report.errors:
@@ -68,7 +68,7 @@ class Command(BaseCommand):
                     writer.write(data)
                 except (DatabaseError, ValidationError) as error:
                     problem = Problem(
-                        data.source, f"session {data.number} not saved: {_describe(error)}"
+                        _where(error, data), f"session {data.number} not saved: {_describe(error)}"
                     )
                     if strict:
                         raise CommandError(f"nothing imported: {problem}") from None
@@ -105,6 +105,12 @@ class Command(BaseCommand):
         return series
 
     def _import_json(self, path: Path) -> None:
+        if path.is_file():
+            if path.name != "archive.json":
+                raise CommandError(
+                    f"{path}: give the folder of an export (archive.json and media/)"
+                )
+            path = path.parent
         try:
             with no_orphan_files():
                 counts = import_json(path)
@@ -115,6 +121,15 @@ class Command(BaseCommand):
                 ", ".join(f"{count} {kind}" for kind, count in counts.items()) + " imported"
             )
         )
+
+
+def _where(error: Exception, data: SessionData) -> str:
+    """The file:line of the first refused field the archive says where it came from."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name in error.error_dict:
+            if name in data.where:
+                return data.where[name]
+    return data.source
 
 
 def _describe(error: Exception) -> str:

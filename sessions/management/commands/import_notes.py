@@ -13,9 +13,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from papers.importing import save_entries
 from papers.lists import parse_notes
-from sessions.management.commands.import_paper_list import read_repaired, reported
+from sessions.management.commands.import_paper_list import (
+    fit_titles,
+    read_repaired,
+    report_problems,
+    save_all,
+)
 from sessions.writers import tag_papers
 
 
@@ -30,12 +34,14 @@ class Command(BaseCommand):
         entries, preamble = parse_notes(read_repaired(self, file))
         if not entries:
             raise CommandError(f"{file}: no “[VENUE YEAR] Title” lines found")
+        fit_titles(entries)
         counts: Counter = Counter()
-        with transaction.atomic(), reported(file):
-            papers = save_entries(entries, counts)
+        with transaction.atomic():
+            papers = save_all(file, entries, counts)
             tag_papers(papers, [entry.topic for entry in entries])
             if dry_run:
                 transaction.set_rollback(True)
+        report_problems(self, file, entries)
         topics = sorted({entry.topic for entry in entries if entry.topic})
         if preamble:
             self.stdout.write(
