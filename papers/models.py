@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -50,7 +50,13 @@ class Paper(CleanTextModel):
         blank=True,
         help_text=_("e.g. ICLR 2025"),
     )
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        # The same bounds as the paper_year_plausible constraint, said as a message.
+        validators=[MinValueValidator(1900), MaxValueValidator(2200)],
+    )
     arxiv_id = models.CharField(
         _("arXiv id"),
         max_length=40,

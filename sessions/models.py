@@ -8,7 +8,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -413,7 +413,9 @@ class Session(CleanTextModel):
         Series, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("series")
     )
     number = models.PositiveIntegerField(
-        _("number"), help_text=_("The session number (期), unique within the series.")
+        _("number"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The session number (期), unique within the series."),
     )
     title = models.CharField(_("title"), max_length=300)
     starts_at = models.DateTimeField(_("starts at"))

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from nice.media import sanitize_file
@@ -170,11 +170,12 @@ class ArchiveFormatError(ValueError):
     pass
 
 
-def import_json(folder: Path) -> dict[str, int]:
+def import_json(folder: Path, warnings: list[str] | None = None) -> dict[str, int]:
     """Read an export back through the same writers as every importer: creates what is
     missing, updates what exists, keeps what an organizer added. One transaction: a
     single bad value (a URL that is not http(s), a time zone that does not exist, a
-    file that is not an image) imports nothing and says where it is."""
+    file that is not an image) imports nothing and says where it is. What the writers
+    report (talks kept because they left the backup) is added to `warnings`."""
     path = folder / "archive.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -196,14 +197,15 @@ def import_json(folder: Path) -> dict[str, int]:
             for index, entry in enumerate(data["series"]):
                 where = f"{path}: series[{index}] ({entry.get('slug')})"
                 series, _outcome = writers.write_series(
-                    entry["slug"],
-                    name=entry["name"],
-                    timezone=entry["timezone"],
-                    description=entry["description"],
+                    _get(entry, "slug", str),
+                    name=_get(entry, "name", str),
+                    timezone=_get(entry, "timezone", str),
+                    description=_get(entry, "description", str),
                 )
-                _attach(series, "qr_image", entry["qr_image"], folder)
+                _attach(series, "qr_image", _get(entry, "qr_image", str, nullable=True), folder)
                 counts["series"] += 1
-                writer = ArchiveWriter(series, Report())
+                report = Report()
+                writer = ArchiveWriter(series, report)
                 writer.write_people(people.values())
                 for number, session_entry in enumerate(entry["sessions"]):
                     where = f"{path}: series[{index}].sessions[{number}] (number {session_entry.get('number')})"
@@ -216,6 +218,8 @@ def import_json(folder: Path) -> dict[str, int]:
                         _attach(talk, "slides", talk_entry["slides"], folder)
                     counts["talks"] += len(talks)
                     counts["sessions"] += 1
+                if warnings is not None:
+                    warnings.extend(str(problem) for problem in report.warnings)
                 where = f"{path}: people and papers"
                 for slug, photo in photos.items():
                     if slug in writer.people_by_slug:
@@ -228,6 +232,12 @@ def import_json(folder: Path) -> dict[str, int]:
     except ValidationError as error:
         raise ArchiveFormatError(
             f"{where}: {' '.join(_messages(error))}; nothing imported"
+        ) from None
+    except EntryError as error:
+        raise ArchiveFormatError(f"{where}: {error}; nothing imported") from None
+    except DatabaseError as error:
+        raise ArchiveFormatError(
+            f"{where}: the database refused this entry ({error}); nothing imported"
         ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ArchiveFormatError(
@@ -244,52 +254,122 @@ def _messages(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
-def _person_ref(entry: dict) -> PersonRef:
+class EntryError(ValueError):
+    """A value of the wrong type or a missing key, said in words."""
+
+
+_KINDS = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _kind(value) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+def _get(entry, key: str, kind: type, *, nullable: bool = False):
+    """entry[key], which must be of `kind` (or null when `nullable`): the format's own
+    types, so "false" is not taken for true nor a list stored as its repr."""
+    if not isinstance(entry, dict):
+        raise EntryError(f"expected an object, got {_kind(entry)}")
+    if key not in entry:
+        raise EntryError(f"missing key “{key}”")
+    value = entry[key]
+    if value is None and nullable:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise EntryError(f"“{key}”: expected {_KINDS[kind]}, got {_kind(value)}")
+    return value
+
+
+def _texts(entry, key: str) -> list[str]:
+    values = _get(entry, key, list)
+    if not all(isinstance(value, str) for value in values):
+        raise EntryError(f"“{key}”: expected a list of text")
+    return values
+
+
+def _time(entry, key: str) -> datetime:
+    value = _get(entry, key, str)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise EntryError(f"“{key}”: “{value[:40]}” is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise EntryError(f"“{key}”: “{value[:40]}” has no UTC offset")
+    return moment
+
+
+def _optional_time(entry, key: str) -> datetime | None:
+    return None if _get(entry, key, str, nullable=True) is None else _time(entry, key)
+
+
+def _person_ref(entry) -> PersonRef:
     return PersonRef(
-        name=entry["name"],
-        slug=entry["slug"],
-        note=entry["note"],
-        affiliation=entry["affiliation"],
-        homepage=entry["homepage"],
+        **{
+            key: _get(entry, key, str)
+            for key in ("name", "slug", "note", "affiliation", "homepage")
+        }
     )
 
 
-def _paper_ref(entry: dict) -> PaperRef:
-    fields = {name: entry[name] for name in PAPER_FIELDS}
-    return PaperRef(**fields, authors="\n".join(entry["authors"]))
+def _paper_ref(entry) -> PaperRef:
+    fields = {name: _get(entry, name, str) for name in PAPER_FIELDS if name != "year"}
+    return PaperRef(
+        **fields,
+        year=_get(entry, "year", int, nullable=True),
+        authors="\n".join(_texts(entry, "authors")),
+    )
 
 
-def _session_data(entry: dict, people: dict, papers: dict, where: str) -> SessionData:
-    def presenters(rows) -> list[PersonRef]:
-        return [replace(people[row["person"]], affiliation=row["affiliation"]) for row in rows]
+def _session_data(entry, people: dict, papers: dict, where: str) -> SessionData:
+    def presenters(owner) -> list[PersonRef]:
+        rows = _get(owner, "presenters", list)
+        return [
+            replace(
+                _known(people, _get(row, "person", str)), affiliation=_get(row, "affiliation", str)
+            )
+            for row in rows
+        ]
+
+    def talk_data(talk) -> TalkData:
+        paper = _get(talk, "paper", str, nullable=True)
+        return TalkData(
+            title=_get(talk, "title", str),
+            segment=_get(talk, "segment", str),
+            summary=_get(talk, "summary", str),
+            tags=[tag.strip() for tag in _get(talk, "tags", str).split(",") if tag.strip()],
+            presenters=presenters(talk),
+            paper=_known(papers, paper) if paper else None,
+            slides_url=_get(talk, "slides_url", str),
+            recording_url=_get(talk, "recording_url", str),
+        )
 
     return SessionData(
-        number=int(entry["number"]),
-        title=entry["title"],
-        starts_at=datetime.fromisoformat(entry["starts_at"]),
-        ends_at=datetime.fromisoformat(entry["ends_at"]) if entry["ends_at"] else None,
-        has_start_time=bool(entry["has_start_time"]),
-        keywords=list(entry["keywords"]),
-        presenters=presenters(entry["presenters"]),
-        talks=[
-            TalkData(
-                title=talk["title"],
-                segment=talk["segment"],
-                summary=talk["summary"],
-                tags=[tag.strip() for tag in talk["tags"].split(",") if tag.strip()],
-                presenters=presenters(talk["presenters"]),
-                paper=papers[talk["paper"]] if talk["paper"] else None,
-                slides_url=talk["slides_url"],
-                recording_url=talk["recording_url"],
-            )
-            for talk in entry["talks"]
-        ],
-        description=entry["description"],
+        number=_get(entry, "number", int),
+        title=_get(entry, "title", str),
+        starts_at=_time(entry, "starts_at"),
+        ends_at=_optional_time(entry, "ends_at"),
+        has_start_time=_get(entry, "has_start_time", bool),
+        keywords=_texts(entry, "keywords"),
+        presenters=presenters(entry),
+        talks=[talk_data(talk) for talk in _get(entry, "talks", list)],
+        description=_get(entry, "description", str),
         source=where,
-        status=entry["status"],
-        venue=entry["venue"],
-        live_url=entry["live_url"],
+        status=_get(entry, "status", str),
+        venue=_get(entry, "venue", str),
+        live_url=_get(entry, "live_url", str),
     )
+
+
+def _known(table: dict, key: str):
+    if key not in table:
+        raise EntryError(f"“{key}” is not among the export's people or papers")
+    return table[key]
 
 
 def _attach(instance, field: str, name: str | None, folder: Path) -> None:

@@ -225,8 +225,11 @@ def edit_backup(folder: Path, change) -> None:
             lambda d: d["series"][0]["sessions"][0].update(live_url="javascript:alert(1)"),
             "live_url",
         ),
-        (lambda d: d["series"][0]["sessions"][0].update(starts_at=None), "malformed entry"),
-        (lambda d: d.update(series=[{"slug": "x"}]), "malformed entry"),
+        (
+            lambda d: d["series"][0]["sessions"][0].update(starts_at=None),
+            "“starts_at”: expected text, got null",
+        ),
+        (lambda d: d.update(series=[{"slug": "x"}]), "series[0] (x): missing key “name”"),
     ],
 )
 def test_a_bad_json_backup_imports_nothing_and_says_where(tmp_path, change, message):
@@ -274,3 +277,26 @@ def test_a_doi_too_long_to_store_is_a_form_error(client, organizer):
     assert response.status_code == 200
     assert "DOI 最多 200 个字符。" in response.content.decode()
     assert not Talk.objects.exists()
+
+
+def test_an_import_reads_times_in_the_existing_series_zone(tmp_path):
+    make_series(slug="nice", name="NICE").__class__.objects.filter(slug="nice").update(
+        timezone="Europe/Berlin"
+    )
+    run("import_archive", str(FIXTURE), "--series", "nice")
+    with_zone = Session.objects.filter(series__slug="nice", has_start_time=True).first()
+    assert with_zone.local_starts_at.tzinfo.key == "Europe/Berlin"
+    shanghai_hour = with_zone.starts_at.astimezone(SHANGHAI).hour
+    assert with_zone.local_starts_at.hour != shanghai_hour  # read on Berlin's clock
+    with pytest.raises(CommandError, match="keeps its times in Europe/Berlin"):
+        run("import_archive", str(FIXTURE), "--series", "nice", "--timezone", "Asia/Shanghai")
+
+
+def test_a_json_restore_reports_the_talks_it_keeps(tmp_path):
+    folder = exported(tmp_path)
+    call_command("load_demo", verbosity=0)
+    session = Session.objects.get(number=3)
+    make_talk(session, "Added after the backup", slides_url="https://example.org/s.pdf")
+    output = run("import_archive", "--format", "json", str(folder))
+    assert "talk “Added after the backup” of session 3 is no longer in the archive; kept" in output
+    assert session.talks.filter(title="Added after the backup").exists()

@@ -23,6 +23,8 @@ from sessions.archive.importer import ArchiveWriter, Report, attach_series_qr
 from sessions.models import Series, validate_timezone
 from sessions.writers import write_series
 
+DEFAULT_ZONE = "Asia/Shanghai"
+
 
 class Command(BaseCommand):
     help = "Import a session archive in the NICE docsify format (index README.md + pages)."
@@ -37,7 +39,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--series", help="series slug (default: from the index, e.g. nice)")
         parser.add_argument("--series-name", help="name for a new series (default: e.g. NICE)")
-        parser.add_argument("--timezone", default="Asia/Shanghai", help="the times' zone")
+        parser.add_argument(
+            "--timezone",
+            help="the zone the archive's times are in (default: an existing series' own, "
+            f"else {DEFAULT_ZONE})",
+        )
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
         parser.add_argument("--strict", action="store_true", help="abort on the first bad page")
 
@@ -45,21 +51,31 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if options["format"] == "json":
             return self._import_json(path)
+        given = options["timezone"]
         try:
-            validate_timezone(options["timezone"])
+            validate_timezone(given or DEFAULT_ZONE)
         except ValidationError:
-            raise CommandError(f"unknown time zone: {options['timezone']}") from None
-        zone = zoneinfo.ZoneInfo(options["timezone"])
-        try:
-            archive = read_archive(path, zone)
-        except ArchiveError as error:
-            raise CommandError(f"nothing imported: {error}") from None
+            raise CommandError(f"unknown time zone: {given}") from None
+        zone = zoneinfo.ZoneInfo(given or DEFAULT_ZONE)
+        archive = self._read(path, zone)
+        slug = (
+            options["series"] or slugify(archive.series_prefix or path.resolve().name) or "archive"
+        )
+        existing = Series.objects.filter(slug=slug).first()
+        if existing and existing.timezone != zone.key:
+            # The series' zone is the one rule for its times; an import follows it.
+            if given:
+                raise CommandError(
+                    f"nothing imported: series “{slug}” keeps its times in {existing.timezone}, "
+                    f"not {given}; leave out --timezone"
+                )
+            zone = existing.zone
+            archive = self._read(path, zone)
 
         report = Report(warnings=list(archive.warnings), errors=list(archive.errors))
         if strict and report.errors:
             raise CommandError(f"nothing imported: {report.errors[0]}")
         prefix = archive.series_prefix or path.resolve().name
-        slug = options["series"] or slugify(prefix) or "archive"
         with no_orphan_files(), transaction.atomic():
             series = self._series(slug, options["series_name"] or prefix, zone.key)
             writer = ArchiveWriter(series, report)
@@ -92,6 +108,12 @@ class Command(BaseCommand):
             )
         )
 
+    def _read(self, path: Path, zone: zoneinfo.ZoneInfo):
+        try:
+            return read_archive(path, zone)
+        except ArchiveError as error:
+            raise CommandError(f"nothing imported: {error}") from None
+
     def _series(self, slug: str, name: str, zone: str) -> Series:
         """The series to import into; a new one is written like any other series."""
         existing = Series.objects.filter(slug=slug).first()
@@ -111,11 +133,14 @@ class Command(BaseCommand):
                     f"{path}: give the folder of an export (archive.json and media/)"
                 )
             path = path.parent
+        warnings: list[str] = []
         try:
             with no_orphan_files():
-                counts = import_json(path)
+                counts = import_json(path, warnings)
         except ArchiveFormatError as error:
             raise CommandError(str(error)) from None
+        for warning in warnings:
+            self.stdout.write(f"warning: {warning}")
         self.stdout.write(
             self.style.SUCCESS(
                 ", ".join(f"{count} {kind}" for kind, count in counts.items()) + " imported"
