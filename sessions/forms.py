@@ -60,7 +60,9 @@ class SeriesTimesMixin:
 
     def use_series_zone(self, series: Series | None) -> None:
         zone = series.zone if series else Series().zone
-        label = series.zone_label() if series else ""
+        # The offset at the session's own start: summer time may differ from today's.
+        moment = getattr(getattr(self, "instance", None), "starts_at", None)
+        label = series.zone_label(moment) if series else ""
         for field in self.fields.values():  # type: ignore[attr-defined]
             if isinstance(field, SeriesDateTimeField):
                 field.zone = zone

@@ -21,6 +21,7 @@ from nice.text import clean_text
 from papers.models import Paper
 from papers.writers import Outcome, apply, save_validated, validate
 from sessions.models import (
+    LONGEST_SESSION,
     Keyword,
     Person,
     Series,
@@ -106,8 +107,18 @@ def write_session(
         setattr(session, name, given[name])
     if not changed:
         return session, Outcome.UNCHANGED
+    if "starts_at" in changed and "ends_at" not in given and _end_no_longer_fits(session):
+        # The start moved and the archive gives no end: the old end belongs to the
+        # old start, and keeping it would make the session end before it begins.
+        session.ends_at = None
+        changed.append("ends_at")
     save_validated(session, update_fields=[*changed, "updated_at"])
     return session, Outcome.UPDATED
+
+
+def _end_no_longer_fits(session: Session) -> bool:
+    end, start = session.ends_at, session.starts_at
+    return end is not None and not start < end <= start + LONGEST_SESSION
 
 
 def write_session_keywords(session: Session, keywords: list[Keyword]) -> bool:

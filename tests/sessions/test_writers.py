@@ -81,3 +81,15 @@ def test_a_slug_names_one_person_so_namesakes_stay_apart(db):
 
 def test_keywords_are_one_whatever_the_case(db):
     assert write_keyword("LLM") == write_keyword("llm")
+
+
+def test_a_start_moved_past_the_old_end_drops_the_end_the_archive_no_longer_gives(session):
+    from datetime import timedelta
+
+    from sessions.writers import write_session
+
+    session.ends_at = session.starts_at + timedelta(hours=2)
+    session.save()
+    later = session.starts_at + timedelta(days=1)
+    moved, outcome = write_session(session.series, 1, {"starts_at": later, "ends_at": None})
+    assert (outcome, moved.starts_at, moved.ends_at) == ("updated", later, None)
