@@ -254,6 +254,32 @@ def test_a_json_backup_cannot_smuggle_an_svg_as_a_poster(tmp_path):
     assert not Series.objects.exists()
 
 
+def test_a_json_backup_cannot_smuggle_html_as_slides(tmp_path):
+    folder = exported(tmp_path)
+    (folder / "media" / "slides").mkdir(parents=True)
+    (folder / "media" / "slides" / "deck.pdf").write_text("<html><script>alert(1)</script></html>")
+    edit_backup(
+        folder,
+        lambda d: d["series"][0]["sessions"][0]["talks"][0].update(slides="slides/deck.pdf"),
+    )
+    with pytest.raises(CommandError, match=r"deck\.pdf"):
+        run("import_archive", "--format", "json", str(folder))
+    assert not Series.objects.exists()
+
+
+def test_a_summary_longer_than_the_limit_is_refused_and_nothing_is_lost(client, organizer):
+    talk = make_talk(make_session(Series.objects.get(), number=1), "T", summary="kept")
+    prefix = f"talk-{talk.pk}-"
+    response = client.post(
+        f"/manage/nice/1/talks/{talk.pk}/",
+        {f"{prefix}title": "T", f"{prefix}summary": "x" * 20_001},
+        follow=True,
+    )
+    assert "20000" in response.content.decode()
+    talk.refresh_from_db()
+    assert talk.summary == "kept"
+
+
 def test_a_paper_list_with_a_javascript_link_says_which_line(tmp_path):
     path = tmp_path / "list.md"
     path.write_text(
