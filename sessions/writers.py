@@ -284,6 +284,9 @@ def _create_talk(session: Session, order: int, values: TalkValues) -> Talk:
 
 def _update_talk(talk: Talk, order: int, values: TalkValues) -> bool:
     fields = _talk_fields(order, values, new=False)
+    if "paper" in fields:
+        # By id: comparing the Paper itself would load one per talk.
+        fields["paper_id"] = fields.pop("paper").pk
     changed = [name for name, value in fields.items() if getattr(talk, name) != value]
     for name in changed:
         setattr(talk, name, fields[name])

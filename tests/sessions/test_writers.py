@@ -93,3 +93,12 @@ def test_a_start_moved_past_the_old_end_drops_the_end_the_archive_no_longer_give
     later = session.starts_at + timedelta(days=1)
     moved, outcome = write_session(session.series, 1, {"starts_at": later, "ends_at": None})
     assert (outcome, moved.starts_at, moved.ends_at) == ("updated", later, None)
+
+
+def test_a_paper_the_archive_names_is_linked_in_place(session):
+    talk = make_talk(session, "T")
+    paper = make_paper("Now with a paper", arxiv_id="2501.00002")
+    changes = write_talks(session, [TalkValues("T", paper=paper)])
+    assert (changes.talks[0].pk, changes.updated) == (talk.pk, 1)
+    talk.refresh_from_db()
+    assert talk.paper == paper
