@@ -188,7 +188,7 @@ class Series(CleanTextModel):
                 starts_at__gte=EARLIEST_START,
                 starts_at__lt=LATEST_START - LONGEST_SESSION,
             )
-            .order_by("-starts_at")
+            .newest_first()
             .first()
         )
         if last is None:
@@ -356,6 +356,11 @@ class SessionQuerySet(models.QuerySet["Session"]):
     def past(self, now: datetime | None = None) -> SessionQuerySet:
         now = now or timezone.now()
         return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__lt=now)
+
+    def newest_first(self) -> SessionQuerySet:
+        """The order of every list that is paged: by start, then number, so two sessions
+        starting together never swap places between one page and the next."""
+        return self.order_by("-starts_at", "-number", "-pk")
 
     def search(self, query: str) -> SessionQuerySet:
         """Sessions whose title, description or keywords mention `query` (any case)."""

@@ -118,7 +118,7 @@ def session_list(request: HttpRequest, slug: str) -> JsonResponse:
     if not (page_number.isascii() and page_number.isdigit()) or not digits:
         return _error("page must be a positive integer.", 400)
     number = int(digits) if len(digits) <= 9 else 10**9
-    sessions = Session.objects.public().filter(series=series).with_cards().order_by("-starts_at")
+    sessions = Session.objects.public().filter(series=series).with_cards().newest_first()
     paginator = Paginator(sessions, settings.API_PAGE_SIZE)
     try:
         page = paginator.page(number)

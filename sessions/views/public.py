@@ -34,7 +34,7 @@ def _featured_sessions() -> list[tuple[Series, Session | None]]:
 
     Two queries plus the cards' prefetches, however many series there are.
     """
-    latest = Session.objects.public().order_by("-starts_at")
+    latest = Session.objects.public().newest_first()
     series_list = list(
         Series.objects.annotate(
             featured_id=Coalesce(
@@ -54,11 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     featured = _featured_sessions()
     featured_ids = [session.pk for _, session in featured if session]
     recent = (
-        Session.objects.public()
-        .past()
-        .exclude(pk__in=featured_ids)
-        .with_cards()
-        .order_by("-starts_at")[:6]
+        Session.objects.public().past().exclude(pk__in=featured_ids).with_cards().newest_first()[:6]
     )
     return render(request, "sessions/home.html", {"featured": featured, "recent": recent})
 
@@ -108,9 +104,7 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         sessions = sessions.filter(keywords__slug=filters["keyword"])
     if filters["venue"]:
         sessions = sessions.filter(talks__paper__venue=filters["venue"]).distinct()
-    page = _paginate(
-        request, sessions.with_cards().order_by("-starts_at"), settings.SESSIONS_PER_PAGE
-    )
+    page = _paginate(request, sessions.with_cards().newest_first(), settings.SESSIONS_PER_PAGE)
     context = {"series": series, "filters": filters, "page": page}
     if request.htmx and request.GET.get("page"):
         # "More": only the next page of cards, appended in place of the button.
@@ -176,7 +170,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .filter(session_presenters__person=person)
         .exclude(pk__in=talked_in)
         .select_related("series")
-        .order_by("-starts_at")
+        .newest_first()
     )
     return render(
         request,
@@ -188,7 +182,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
     keyword = get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
-    sessions = keyword.sessions.visible_to(request.user).with_cards().order_by("-starts_at")
+    sessions = keyword.sessions.visible_to(request.user).with_cards().newest_first()
     return render(
         request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions}
     )
@@ -201,10 +195,7 @@ def search(request: HttpRequest) -> HttpResponse:
     talks: Iterable[Talk] = []
     if query:
         sessions = (
-            Session.objects.public()
-            .search(query)
-            .with_cards()
-            .order_by("-starts_at")[:SEARCH_RESULT_LIMIT]
+            Session.objects.public().search(query).with_cards().newest_first()[:SEARCH_RESULT_LIMIT]
         )
         talks = (
             Talk.objects.public()

@@ -203,3 +203,19 @@ def test_series_list_query_count_does_not_grow(client, django_assert_num_queries
         make_session(make_series(slug=f"s{index}"), number=1)
     with django_assert_num_queries(1):  # series with their public session counts
         assert len(client.get("/api/v1/series").json()) == series_count
+
+
+def test_paging_is_stable_when_sessions_start_together(client, settings):
+    """Ordered by start alone, the database may return ties in any order on each
+    page's query: sessions repeat on one page and are skipped on another."""
+    settings.API_PAGE_SIZE = 4
+    series = make_series()
+    for number in range(1, 12):
+        make_session(series, number=number)  # all at the same start
+    seen = []
+    url = "/api/v1/series/nice/sessions"
+    while url:
+        page = client.get(url).json()
+        seen += [result["number"] for result in page["results"]]
+        url = page["next"]
+    assert seen == list(range(11, 0, -1))

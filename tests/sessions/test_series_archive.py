@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 from urllib.parse import quote
 
@@ -131,3 +132,15 @@ def test_its_query_count_does_not_grow_with_sessions(client, django_assert_num_q
     # 11 next session.
     with django_assert_num_queries(11):
         client.get("/nice/")
+
+
+def test_archive_pages_are_stable_when_sessions_start_together(client, settings):
+    settings.SESSIONS_PER_PAGE = 4
+    series = make_series()
+    for number in range(1, 12):
+        make_session(series, number=number, title=f"Same evening {number:02d}")
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"/nice/?page={page}").content.decode()
+        seen += [int(n) for n in re.findall(r"Same evening (\d\d)", html)]
+    assert seen == list(range(11, 0, -1))
