@@ -233,7 +233,7 @@ def import_json(folder: Path, warnings: list[str] | None = None) -> dict[str, in
         raise ArchiveFormatError(
             f"{where}: {' '.join(_messages(error))}; nothing imported"
         ) from None
-    except EntryError as error:
+    except BackupEntryError as error:
         raise ArchiveFormatError(f"{where}: {error}; nothing imported") from None
     except DatabaseError as error:
         raise ArchiveFormatError(
@@ -254,7 +254,7 @@ def _messages(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
-class EntryError(ValueError):
+class BackupEntryError(ValueError):
     """A value of the wrong type or a missing key, said in words."""
 
 
@@ -275,21 +275,21 @@ def _get(entry, key: str, kind: type, *, nullable: bool = False):
     """entry[key], which must be of `kind` (or null when `nullable`): the format's own
     types, so "false" is not taken for true nor a list stored as its repr."""
     if not isinstance(entry, dict):
-        raise EntryError(f"expected an object, got {_kind(entry)}")
+        raise BackupEntryError(f"expected an object, got {_kind(entry)}")
     if key not in entry:
-        raise EntryError(f"missing key “{key}”")
+        raise BackupEntryError(f"missing key “{key}”")
     value = entry[key]
     if value is None and nullable:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise EntryError(f"“{key}”: expected {_KINDS[kind]}, got {_kind(value)}")
+        raise BackupEntryError(f"“{key}”: expected {_KINDS[kind]}, got {_kind(value)}")
     return value
 
 
 def _texts(entry, key: str) -> list[str]:
     values = _get(entry, key, list)
     if not all(isinstance(value, str) for value in values):
-        raise EntryError(f"“{key}”: expected a list of text")
+        raise BackupEntryError(f"“{key}”: expected a list of text")
     return values
 
 
@@ -298,9 +298,9 @@ def _time(entry, key: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise EntryError(f"“{key}”: “{value[:40]}” is not an ISO 8601 time") from None
+        raise BackupEntryError(f"“{key}”: “{value[:40]}” is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        raise EntryError(f"“{key}”: “{value[:40]}” has no UTC offset")
+        raise BackupEntryError(f"“{key}”: “{value[:40]}” has no UTC offset")
     return moment
 
 
@@ -368,7 +368,7 @@ def _session_data(entry, people: dict, papers: dict, where: str) -> SessionData:
 
 def _known(table: dict, key: str):
     if key not in table:
-        raise EntryError(f"“{key}” is not among the export's people or papers")
+        raise BackupEntryError(f"“{key}” is not among the export's people or papers")
     return table[key]
 
 
