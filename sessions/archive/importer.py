@@ -1,8 +1,9 @@
 """Write parsed archive sessions into the database: create what is new, update
 what changed, leave the rest alone, and say which was which.
 
-Each session is written in a savepoint of its own, so a session that fails
-rolls back alone; the caller decides whether that aborts the whole run.
+Each session is written in a transaction (or, inside the caller's, a savepoint)
+of its own, so a session that fails rolls back alone; the caller decides
+whether that aborts the whole run.
 Every row goes through the entity writers (sessions.writers), the same ones
 the workspace uses: re-importing updates talks in place and keeps what
 organizers added.

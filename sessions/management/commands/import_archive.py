@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import zoneinfo
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -76,7 +77,11 @@ class Command(BaseCommand):
         if strict and report.errors:
             raise CommandError(f"nothing imported: {report.errors[0]}")
         prefix = archive.series_prefix or path.resolve().name
-        with no_orphan_files(), transaction.atomic():
+        # Each session commits on its own, so an import that is stopped halfway keeps
+        # the sessions it finished; --strict (all or nothing) and --dry-run (nothing)
+        # wrap the whole run in one transaction instead.
+        whole_run = transaction.atomic() if strict or dry_run else nullcontext()
+        with no_orphan_files(), whole_run:
             series = self._series(slug, options["series_name"] or prefix, zone.key)
             writer = ArchiveWriter(series, report)
             for data in sorted(archive.sessions, key=lambda s: s.number):
