@@ -183,9 +183,9 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
     keyword = get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
     sessions = keyword.sessions.visible_to(request.user).with_cards().newest_first()
-    return render(
-        request, "sessions/keyword_detail.html", {"keyword": keyword, "sessions": sessions}
-    )
+    # A page at a time: a broad keyword grows with the archive.
+    page = _paginate(request, sessions, settings.SESSIONS_PER_PAGE)
+    return render(request, "sessions/keyword_detail.html", {"keyword": keyword, "page": page})
 
 
 @require_safe

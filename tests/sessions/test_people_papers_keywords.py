@@ -119,7 +119,21 @@ def test_keyword_page_query_count_does_not_grow(client, django_assert_num_querie
     series = make_series()
     for number in range(1, sessions + 1):
         make_full_session(series, number)
-    # 1 keyword; 2 sessions; 3-6 their keywords, session presenters, talks,
-    # talk presenters.
-    with django_assert_num_queries(6):
+    # 1 keyword; 2 how many sessions (the pager); 3 a page of sessions; 4-7 their
+    # keywords, session presenters, talks, talk presenters.
+    with django_assert_num_queries(7):
         client.get("/keywords/" + quote("多模态") + "/")
+
+
+def test_a_keyword_page_shows_a_page_of_sessions_at_a_time(client, settings):
+    settings.SESSIONS_PER_PAGE = 2
+    series = make_series()
+    for number in range(1, 6):
+        make_session(series, number=number, title=f"Evening {number}", keywords=["多模态"])
+    url = "/keywords/" + quote("多模态") + "/"
+    first = client.get(url).content.decode()
+    assert ("Evening 5" in first, "Evening 4" in first, "Evening 3" in first) == (True, True, False)
+    assert "第 1 / 3 页" in first and 'href="?page=2"' in first
+    last = client.get(url + "?page=3").content.decode()
+    assert "Evening 1" in last and "Evening 2" not in last
+    assert client.get(url + "?page=99").status_code == 200  # the last page, not an error
