@@ -170,6 +170,14 @@ class AddTalkForm(forms.Form):
 
 
 class TalkForm(forms.ModelForm):
+    """A talk's own fields, and the version of its session the form was filled from.
+
+    Every talk change bumps the session's version, so a form from an older
+    one is refused rather than overwriting what changed meanwhile.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Talk
         fields = ["title", "segment", "tags", "summary", "slides_url", "recording_url"]

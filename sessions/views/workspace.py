@@ -96,8 +96,18 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "manage/session_new.html", {"series": series, "form": form})
 
 
-def _editor_context(user, session: Session, form: SessionForm | None, conflict=None) -> dict:
-    """Everything the editor page shows; its fragments use parts of it."""
+def _editor_context(
+    user,
+    session: Session,
+    form: SessionForm | None,
+    conflict: list[SessionRevision] | None = None,
+    conflict_talk: int | None = None,
+) -> dict:
+    """Everything the editor page shows; its fragments use parts of it.
+
+    `conflict` lists what changed since the organizer's form was filled: the
+    session form's, or that of talk `conflict_talk`, which then shows it.
+    """
     talks = list(session.talks.with_context())
     return {
         "series": session.series,
@@ -105,10 +115,14 @@ def _editor_context(user, session: Session, form: SessionForm | None, conflict=N
         "form": form,
         "talks": talks,
         "conflict": conflict,
+        "conflict_talk": conflict_talk,
         "warnings": session.scheduling_warnings(talks, user),
         "add_form": AddTalkForm(),
         "talk_forms": {
-            talk.pk: TalkForm(instance=talk, prefix=f"talk-{talk.pk}") for talk in talks
+            talk.pk: TalkForm(
+                instance=talk, prefix=f"talk-{talk.pk}", initial={"version": session.version}
+            )
+            for talk in talks
         },
     }
 
@@ -275,8 +289,14 @@ def _talk_for(user, slug: str, number: int, talk_id: int) -> tuple[Session, Talk
 
 @contextmanager
 def _recorded(request: HttpRequest, session: Session, summary: str):
-    """Run a change to `session` in a transaction and record it in its history."""
+    """Run a change to `session` in a transaction and record it in its history.
+
+    The session's row is locked first, by every change: changes to one session
+    take turns, and all lock in the same order (the session, then its talks),
+    so two of them cannot deadlock. Hits the database.
+    """
     with transaction.atomic():
+        Session.objects.select_for_update().filter(pk=session.pk).first()
         before = history.snapshot(session)
         yield
         history.record(session, request.user, summary, before)
@@ -332,8 +352,7 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
         return _talks_response(request, session, add_form=form)
     kind, value = form.cleaned_data["reference"]
     paper, reached = paper_for_reference(kind, value)
-    with _recorded(request, session, _("Added a talk")):
-        Session.objects.select_for_update().filter(pk=session.pk).first()  # one add at a time
+    with _recorded(request, session, _("Added a talk")):  # one add at a time
         talk = writers.append_talk(session, title=paper.title if paper else value, paper=paper)
     if not reached:
         messages.warning(
@@ -357,10 +376,42 @@ def talk_edit(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) ->
                 request, _("The talk was not saved: %(errors)s") % {"errors": form.errors.as_text()}
             )
         return _talks_response(request, session, talk_forms={talk.pk: form})
-    with _recorded(request, session, _("Edited a talk")):
-        form.save()
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        current.series = session.series
+        conflict = _conflict(current, form.cleaned_data.get("version"))
+        if not conflict:
+            with _recorded(request, current, _("Edited a talk")):
+                form.save()
+    if conflict:
+        return _talk_conflict(request, current, talk, conflict)
     messages.success(request, _("Talk saved."))
-    return _talks_response(request, session)
+    return _talks_response(request, current)
+
+
+def _talk_conflict(
+    request: HtmxHttpRequest, current: Session, talk: Talk, conflict: list[SessionRevision]
+) -> HttpResponse:
+    """409: the talk's form with the organizer's input, at the current version, and
+    what changed since theirs; saving it again deliberately overwrites those changes.
+
+    For htmx the talks fragment, else the whole editor, scrolled to the talk.
+    """
+    prefix = f"talk-{talk.pk}"
+    data = request.POST.copy()
+    data[f"{prefix}-version"] = str(current.version)
+    form = TalkForm(data, instance=talk, prefix=prefix)
+    form.is_valid()
+    with timezone.override(current.series.zone):
+        session_form = (
+            None if request.htmx else SessionForm(instance=current, series=current.series)
+        )
+        context = _editor_context(
+            request.user, current, session_form, conflict, conflict_talk=talk.pk
+        )
+        context["talk_forms"][talk.pk] = form
+        template = "manage/editor.html#talks" if request.htmx else "manage/editor.html"
+        return render(request, template, context, status=409)
 
 
 def _renumber(session: Session, ordered_ids: list[int]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from tests.factories import SHANGHAI, make_series, make_session
+from tests.factories import SHANGHAI, make_series, make_session, make_talk
 
 PASSWORD = "correct horse battery staple"
 
@@ -160,6 +160,62 @@ def test_the_second_of_two_simultaneous_saves_is_refused_with_what_changed(
     expect(conflict).to_contain_text("organizer")
     expect(conflict).to_contain_text("“原标题” → “组织者的标题”")
     expect(colleague.get_by_label("地点")).to_have_value("线上")  # their input is kept
+    for page in pages.values():
+        page.context.close()
+    assert csp_violations == []
+
+
+def test_it_refuses_the_second_of_two_simultaneous_talk_edits_and_keeps_the_input(
+    browser, live_server, nice, csp_violations
+):
+    session = make_session(
+        nice,
+        number=91,
+        title="第九十一期",
+        status="draft",
+        starts_at=datetime(2030, 3, 16, 19, 0, tzinfo=SHANGHAI),
+    )
+    first, second = make_talk(session, "原题目"), make_talk(session, "第二个报告")
+    pages = {}
+    for name in ("organizer", "colleague"):
+        pages[name] = browser.new_context(locale="zh-CN", base_url=live_server.url).new_page()
+        log_in(pages[name], name)
+        pages[name].goto("/manage/nice/91/")
+
+    def save_title(page, talk, title: str) -> None:
+        card = page.locator(f"#talk-{talk.pk}")
+        if card.locator("details[open]").count() == 0:
+            card.get_by_text("编辑标题、场次、简介…").click()
+        card.get_by_label("标题").fill(title)
+        card.get_by_role("button", name="保存报告").click()
+
+    # One organizer edits two talks in a row: their own first save never refuses the second.
+    organizer = pages["organizer"]
+    save_title(organizer, first, "组织者的题目")
+    expect(organizer.locator("#talks .message--success")).to_have_text("报告已保存。")
+    save_title(organizer, second, "第二个报告（改）")
+    expect(organizer.locator(f"#talk-{second.pk} .talk-card__title")).to_have_text(
+        "第二个报告（改）"
+    )
+    expect(organizer.locator("#talks .message--success")).to_have_text("报告已保存。")
+
+    colleague = pages["colleague"]
+    save_title(colleague, first, "同事的题目")
+    conflict = colleague.locator(f"#talk-{first.pk} .conflict")
+    expect(conflict).to_contain_text("未保存：在你打开之后，别人修改了本期")
+    expect(conflict).to_contain_text("organizer")
+    expect(conflict).to_contain_text("“原题目” → “组织者的题目”")
+    expect(colleague.locator(f"#talk-{first.pk}").get_by_label("标题")).to_have_value("同事的题目")
+    expect(colleague.locator(f"#talk-{first.pk} .talk-card__title")).to_have_text("组织者的题目")
+    first.refresh_from_db()
+    assert first.title == "组织者的题目"
+
+    # Having seen what changed, saving again overwrites it deliberately.
+    colleague.locator(f"#talk-{first.pk}").get_by_role("button", name="保存报告").click()
+    expect(colleague.locator("#talks .message--success")).to_have_text("报告已保存。")
+    expect(colleague.locator(f"#talk-{first.pk} .talk-card__title")).to_have_text("同事的题目")
+    first.refresh_from_db()
+    assert first.title == "同事的题目"
     for page in pages.values():
         page.context.close()
     assert csp_violations == []

@@ -175,6 +175,7 @@ def test_reimporting_keeps_slides_recordings_and_presenters_added_in_the_workspa
     number = talk.session.number
     base = f"/manage/nice/{number}/talks/{talk.pk}/"
     form = {
+        f"talk-{talk.pk}-version": talk.session.version,
         f"talk-{talk.pk}-title": talk.title,
         f"talk-{talk.pk}-segment": talk.segment,
         f"talk-{talk.pk}-tags": talk.tags,

@@ -3,12 +3,18 @@
 import io
 import os
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 from PIL import Image
 
 from papers.models import Paper
@@ -213,6 +219,199 @@ def test_talk_changes_bump_the_version_and_send_it_back_out_of_band(client, sess
     )
 
 
+def talk_version(html: str, talk) -> int:
+    """The session version the talk's form on the page carries."""
+    found = re.findall(rf'name="talk-{talk.pk}-version" value="(\d+)"', html)
+    assert len(found) == 1, found
+    return int(found[0])
+
+
+def talk_data(talk, version: int, **fields) -> dict:
+    prefix = f"talk-{talk.pk}"
+    return {f"{prefix}-version": version} | {f"{prefix}-{k}": v for k, v in fields.items()}
+
+
+@pytest.fixture
+def colleague(client, session):
+    """A second organizer of the series, in a browser of their own."""
+    user = User.objects.create_user("colleague")
+    session.series.organizers.add(user)
+    other = Client()
+    other.force_login(user)
+    return other
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
+def test_it_refuses_the_second_of_two_edits_of_a_talk_showing_what_changed(
+    client, colleague, session, htmx
+):
+    talk = make_talk(session, "原题目")
+    mine = talk_version(client.get("/manage/nice/47/").content.decode(), talk)
+    theirs = talk_version(colleague.get("/manage/nice/47/").content.decode(), talk)
+    assert mine == theirs == 1
+    headers = HTMX if htmx else {}
+    url = f"/manage/nice/47/talks/{talk.pk}/"
+
+    first = colleague.post(url, talk_data(talk, theirs, title="同事的题目"), headers=headers)
+    assert first.status_code == (200 if htmx else 302)
+    response = client.post(url, talk_data(talk, mine, title="我的题目"), headers=headers)
+
+    assert response.status_code == 409
+    talk.refresh_from_db()
+    assert talk.title == "同事的题目"
+    assert refreshed(session).version == 2
+    html = response.content.decode()
+    if htmx:
+        assert html.lstrip().startswith('<section id="talks"')
+        assert 'hx-swap-oob="true"' not in html  # nothing was saved: no new version
+    else:
+        assert html.lstrip().startswith("<!doctype html>")
+        assert f'action="/manage/nice/47/talks/{talk.pk}/#talk-{talk.pk}"' in html
+    assert html.count('<div class="conflict" role="alert">') == 1
+    assert "<h3>未保存：在你打开之后，别人修改了本期</h3>" in html
+    assert "你对这个报告的修改仍保留在下方表单中。在此期间发生了这些变化：" in html
+    assert "<strong>colleague</strong>" in html and ": 修改了报告" in html
+    assert "<li><code>同事的题目: title</code>: “原题目” → “同事的题目”</li>" in html
+    assert '<details class="talk-details" open>' in html
+    assert f'value="我的题目" maxlength="500" required id="id_talk-{talk.pk}-title"' in html
+    assert talk_version(html, talk) == 2  # the current one: saving again overwrites
+
+    # Having seen what changed, the organizer saves again from that page.
+    again = client.post(
+        url, talk_data(talk, talk_version(html, talk), title="我的题目"), headers=headers
+    )
+    assert again.status_code == (200 if htmx else 302)
+    talk.refresh_from_db()
+    assert talk.title == "我的题目"
+    assert [r.summary for r in session.revisions.order_by("version")] == [
+        "修改了报告",
+        "修改了报告",
+    ]
+
+
+def test_it_refuses_a_talk_edit_from_before_any_talk_change(client, colleague, session):
+    a, b = make_talk(session, "A"), make_talk(session, "B")
+    version = talk_version(client.get("/manage/nice/47/").content.decode(), a)
+    colleague.post(f"/manage/nice/47/talks/{b.pk}/move/", {"direction": "up"}, headers=HTMX)
+    response = client.post(
+        f"/manage/nice/47/talks/{a.pk}/", talk_data(a, version, title="A2"), headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "<li><code>talks</code>: “A / B” → “B / A”</li>" in response.content.decode()
+    a.refresh_from_db()
+    assert (a.title, a.order) == ("A", 2)
+
+
+def test_it_never_refuses_one_organizer_editing_two_talks_in_a_row_through_htmx(client, session):
+    a, b = make_talk(session, "A"), make_talk(session, "B")
+    page = client.get("/manage/nice/47/").content.decode()
+    response = client.post(
+        f"/manage/nice/47/talks/{a.pk}/",
+        talk_data(a, talk_version(page, a), title="A2"),
+        headers=HTMX,
+    )
+    # htmx swaps the talks in: every talk form now carries the new version, and so,
+    # out of band, does the session form.
+    fragment = response.content.decode()
+    assert response.status_code == 200
+    assert talk_version(fragment, a) == talk_version(fragment, b) == 2
+    assert (
+        '<input type="hidden" name="version" value="2" id="id_version" hx-swap-oob="true">'
+        in fragment
+    )
+    response = client.post(
+        f"/manage/nice/47/talks/{b.pk}/presenters/", {"name": "黎健进"}, headers=HTMX
+    )
+    response = client.post(
+        f"/manage/nice/47/talks/{b.pk}/",
+        talk_data(b, talk_version(response.content.decode(), b), title="B2"),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    response = client.post(
+        f"/manage/nice/47/talks/{a.pk}/",
+        talk_data(a, talk_version(response.content.decode(), a), title="A3"),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert [t.title for t in session.talks.all()] == ["A3", "B2"]
+    assert refreshed(session).version == 5
+    assert client.post("/manage/nice/47/", form_data(refreshed(session))).status_code == 302
+
+
+def test_it_never_refuses_one_organizer_editing_two_talks_in_a_row_without_javascript(
+    client, session
+):
+    a, b = make_talk(session, "A"), make_talk(session, "B")
+    page = client.get("/manage/nice/47/").content.decode()
+    response = client.post(
+        f"/manage/nice/47/talks/{a.pk}/", talk_data(a, talk_version(page, a), title="A2")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/manage/nice/47/#talks"
+    page = client.get(response["Location"]).content.decode()
+    assert "报告已保存。" in page
+    response = client.post(
+        f"/manage/nice/47/talks/{b.pk}/", talk_data(b, talk_version(page, b), title="B2")
+    )
+    assert response.status_code == 302
+    assert [t.title for t in session.talks.all()] == ["A2", "B2"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks and deadlocks are PostgreSQL's; SQLite runs one write at a time",
+)
+def test_it_never_deadlocks_talk_edits_against_moves_on_a_live_server(
+    live_server, transactional_db
+):
+    """Real parallel requests: an edit locks the session, then its talk; a move its
+    talks, then the session. Unless every change locks the session first, PostgreSQL
+    kills one of such a pair as a deadlock (without that lock, every run of this test
+    had some 500s)."""
+    series = make_series()
+    session = make_session(series, number=1, starts_at=datetime(2030, 3, 16, 19, tzinfo=SHANGHAI))
+    talks = [make_talk(session, f"T{index}") for index in range(4)]
+    user = User.objects.create_user("organizer")
+    series.organizers.add(user)
+    browser = Client()
+    browser.force_login(user)
+    token = "a" * 32  # CSRF: the cookie and the header agree
+
+    def post(path: str, data: dict) -> int:
+        request = urllib.request.Request(
+            live_server.url + path, data=urllib.parse.urlencode(data).encode(), method="POST"
+        )
+        request.add_header(
+            "Cookie", f"sessionid={browser.cookies['sessionid'].value}; csrftoken={token}"
+        )
+        request.add_header("X-CSRFToken", token)
+        request.add_header("HX-Request", "true")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def change(index: int) -> tuple[str, int]:
+        talk = talks[index % 4]
+        if index % 2:
+            version = Session.objects.get(pk=session.pk).version
+            connection.close()  # this thread's own
+            data = talk_data(talk, version, title=f"E{index}")
+            return "edit", post(f"/manage/nice/1/talks/{talk.pk}/", data)
+        direction = "down" if index % 4 == 0 else "up"
+        return "move", post(f"/manage/nice/1/talks/{talk.pk}/move/", {"direction": direction})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(change, range(160)))
+
+    assert {status for _kind, status in answers} <= {200, 409}
+    saved_edits = sum(1 for answer in answers if answer == ("edit", 200))
+    assert session.revisions.filter(summary="修改了报告").count() == saved_edits
+    assert refreshed(session).version == 1 + session.revisions.count()
+
+
 # ---------------------------------------------------------------- talks
 
 
@@ -308,6 +507,7 @@ def test_editing_a_talk_with_a_summary_and_segment(client, session):
     client.post(
         f"/manage/nice/47/talks/{talk.pk}/",
         {
+            f"{prefix}-version": 1,
             f"{prefix}-title": "New",
             f"{prefix}-segment": "第一场",
             f"{prefix}-tags": "Oral",
@@ -323,7 +523,9 @@ def test_editing_a_talk_with_a_summary_and_segment(client, session):
         "损失 $\\frac{a}{b}$",
     )
     response = client.post(
-        f"/manage/nice/47/talks/{talk.pk}/", {f"{prefix}-title": ""}, headers=HTMX
+        f"/manage/nice/47/talks/{talk.pk}/",
+        {f"{prefix}-version": 2, f"{prefix}-title": ""},
+        headers=HTMX,
     )
     assert "这个字段是必填项。" in response.content.decode()
     talk.refresh_from_db()

@@ -57,7 +57,9 @@ def requests_for(world) -> list[tuple[str, str, dict]]:
         # Before a talk is added, so that the order lists every talk.
         ("post", "/manage/nice/1/talks/order/", {"order": [other_talk, talk.pk]}),
         ("post", "/manage/nice/1/talks/", {"reference": "A title"}),
-        ("post", t, {f"talk-{talk.pk}-title": "Renamed"}),
+        # The talk form carries the session's version: 4 after the edit, the order and
+        # the add above (the status change, posted from version 1, was refused).
+        ("post", t, {f"talk-{talk.pk}-title": "Renamed", f"talk-{talk.pk}-version": 4}),
         ("post", t + "move/", {"direction": "down"}),
         ("post", t + "presenters/", {"name": "Someone new"}),
         ("post", t + f"presenters/{person.pk}/delete/", {}),
