@@ -6,6 +6,7 @@ DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import timedelta
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "papers",
     "sessions.apps.SessionsConfig",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
     "axes.middleware.AxesMiddleware",
+    # After axes all the same: it only handles public GETs, which axes never touches,
+    # and it must decide after the URL is resolved (process_view).
+    "nice.pagecache.PublicPageCacheMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -172,6 +177,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The shared cache: public pages (nice.pagecache), their content version, arXiv answers.
+# Redis when REDIS_URL is set (several app servers share it); otherwise files on this
+# machine, which every worker process shares (a per-process memory cache would let one
+# worker serve a page another worker's write has made stale).
+_CACHE_KEY_PREFIX = hashlib.blake2b(
+    repr([DATABASES["default"].get(k) for k in ("NAME", "HOST", "PORT")]).encode(), digest_size=6
+).hexdigest()  # one cache may serve several sites: each database gets its own keys
+if os.environ.get("REDIS_URL"):
+    _CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+else:
+    _CACHE = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 2000)},
+    }
+CACHES = {"default": {**_CACHE, "KEY_PREFIX": _CACHE_KEY_PREFIX}}
+# How long a cached public page lives at most (a write replaces it at once anyway).
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
+# How long a CDN or proxy may keep a public page (s-maxage); browsers always ask again.
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

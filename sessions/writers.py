@@ -20,6 +20,7 @@ from django.db.models import Max
 from nice.text import clean_text
 from papers.models import Paper
 from papers.writers import Outcome, apply, save_validated, validate
+from search import sync as search_index
 from sessions.models import (
     LONGEST_SESSION,
     Keyword,
@@ -164,7 +165,20 @@ def _place_people(existing: dict, people, make, model) -> bool:
     if updated:
         model.objects.bulk_update(updated, ["affiliation", "order"])
         changed = True
+    if changed:
+        # Bulk writes send no signals: tell the search index what they touched.
+        _reindex_presenters([*new_rows, *updated])
     return changed
+
+
+def _reindex_presenters(rows: list) -> None:
+    with search_index.deferred():
+        search_index.changed("person", [row.person_id for row in rows])
+        for row in rows:
+            if isinstance(row, TalkPresenter):
+                search_index.changed("talk", [row.talk_id])
+            else:
+                search_index.changed("session_row", [row.session_id])
 
 
 # ---------------------------------------------------------------- talks
@@ -207,15 +221,17 @@ def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
     existing = list(session.talks.prefetch_related("talk_presenters"))
     matches, unmatched = _match_talks(existing, wanted)
     changes = TalkChanges(kept=unmatched)
-    for order, (values, talk) in enumerate(zip(wanted, matches, strict=True), start=1):
-        if talk is None:
-            talk = _create_talk(session, order, values)
-            changes.created += 1
-        else:
-            changed = _update_talk(talk, order, values)
-            changes.updated += changed
-            changes.unchanged += not changed
-        changes.talks.append(talk)
+    # Each search row the talks touch is rewritten once, when all are written.
+    with search_index.deferred():
+        for order, (values, talk) in enumerate(zip(wanted, matches, strict=True), start=1):
+            if talk is None:
+                talk = _create_talk(session, order, values)
+                changes.created += 1
+            else:
+                changed = _update_talk(talk, order, values)
+                changes.updated += changed
+                changes.unchanged += not changed
+            changes.talks.append(talk)
     return changes
 
 
@@ -334,18 +350,20 @@ def add_presenter(talk: Talk, person: Person, affiliation: str = "") -> bool:
 
 def tag_papers(papers: list[Paper], topics: list[str]) -> None:
     """Give each paper its topic (from a reading list) as a keyword."""
-    for paper, topic in zip(papers, topics, strict=True):
-        if topic.strip():
-            write_keyword(topic).papers.add(paper)
+    with search_index.deferred():
+        for paper, topic in zip(papers, topics, strict=True):
+            if topic.strip():
+                write_keyword(topic).papers.add(paper)
 
 
 def add_papers_as_talks(papers: list[Paper], session: Session) -> int:
     """Append the papers not yet presented in `session` as talks; returns how many."""
     present = set(session.talks.values_list("paper_id", flat=True))
     added = 0
-    for paper in papers:
-        if paper.pk not in present:
-            append_talk(session, title=paper.title, paper=paper, summary=paper.notes)
-            present.add(paper.pk)
-            added += 1
+    with search_index.deferred():
+        for paper in papers:
+            if paper.pk not in present:
+                append_talk(session, title=paper.title, paper=paper, summary=paper.notes)
+                present.add(paper.pk)
+                added += 1
     return added

@@ -1,0 +1,304 @@
+"""What each searchable object says, as index rows: a few queries per batch of ids.
+
+Weights: A the title (or a person's name); B who and what it is about (presenters,
+the paper's title, authors, venue and identifiers, keywords); C the rest
+(summaries, descriptions, abstracts, affiliations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.db.models import Exists, Max, OuterRef, Prefetch
+
+from papers.models import Paper
+from search.models import SearchDocument
+from search.normalize import index_tokens
+from sessions.models import Person, Session, SessionPresenter, Talk, TalkPresenter
+
+Kind = SearchDocument.Kind
+# Anything that has never happened sorts last.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+BODY_LIMIT = 2000
+_MARKUP = re.compile(r"[*_`#>$|~]+|!?\[|\]\([^)]*\)")
+_YEAR_AT_END = re.compile(r"[\s'’]*(?:(?:19|20)\d{2}|'\d{2})$")
+
+
+def venue_name(venue: str) -> str:
+    """A venue without its year, as the facet lists it: ICLR 2025 → ICLR."""
+    return _YEAR_AT_END.sub("", venue).strip()[:100]
+
+
+def venue_with_year(paper: Paper) -> str:
+    """ "ICLR 2025" when the venue says no year and the paper has one: either spelling finds it."""
+    if paper.year and str(paper.year) not in paper.venue:
+        return f"{paper.venue} {paper.year}"
+    return paper.venue
+
+
+def plain(text: str) -> str:
+    """Markdown as plain text for snippets: marks off, one line."""
+    return " ".join(_MARKUP.sub(" ", text).split())[:BODY_LIMIT]
+
+
+def build(kind: str, ids: Iterable[int]) -> list[SearchDocument]:
+    """The rows of the objects of `kind` with these ids that still exist."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return BUILDERS[kind](ids)
+
+
+def _document(
+    kind: str, obj, *, a: list[str], b: list[str], c: list[str], **fields
+) -> SearchDocument:
+    document = SearchDocument(kind=kind, object_id=obj.pk, **fields)
+    weighted = [_tokens(values) for values in (a, b, c)]
+    if connection.vendor == "postgresql":
+        document.vector = tsvector_literal(weighted)
+    else:
+        document.tokens_a, document.tokens_b, document.tokens_c = (
+            " ".join(tokens) for tokens in weighted
+        )
+    return document
+
+
+def _tokens(values: list[str]) -> list[str]:
+    return [token for value in values if value for token in index_tokens(value)]
+
+
+def tsvector_literal(weighted: list[list[str]]) -> str:
+    """tsvector input for tokens weighted A, B, C, positions counted across them; a
+    gap between weights, so a phrase never runs from a title into a summary."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    position = 1
+    for weight, tokens in zip("ABC", weighted, strict=True):
+        for token in tokens:
+            positions[token].append(f"{min(position, 16383)}{weight}")
+            position += 1
+        position += 2
+    return " ".join(
+        "'{}':{}".format(token.replace("\\", "\\\\").replace("'", "''"), ",".join(places))
+        for token, places in positions.items()
+    )
+
+
+# ---------------------------------------------------------------- talks
+
+
+def _talks(ids: list[int]) -> list[SearchDocument]:
+    talks = Talk.objects.filter(pk__in=ids).select_related("session__series", "paper")
+    talks = talks.prefetch_related(
+        Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person")),
+        "session__keywords",
+        "paper__keywords",
+    )
+    public = set(Talk.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
+    return [_talk_document(talk, talk.pk in public) for talk in talks]
+
+
+def _talk_document(talk: Talk, public: bool) -> SearchDocument:
+    session, paper = talk.session, talk.paper
+    series = session.series
+    people = [row.person.name for row in talk.talk_presenters.all()]
+    keywords = [keyword.name for keyword in session.keywords.all()]
+    about = []
+    if paper is not None:
+        keywords += [keyword.name for keyword in paper.keywords.all()]
+        about = [paper.title, paper.authors, venue_with_year(paper), paper.arxiv_id, paper.doi]
+    return _document(
+        Kind.TALK,
+        talk,
+        a=[talk.title],
+        b=[*people, *about, *keywords],
+        c=[
+            talk.summary,
+            *(appearance.affiliation for appearance in talk.appearances),
+            session.title,
+            series.name,
+        ],
+        public=public,
+        url=talk.get_absolute_url(),
+        title=talk.title,
+        body=plain(talk.summary),
+        meta={
+            "series": series.name,
+            "number": session.number,
+            "session_title": session.title,
+            "people": people,
+            "paper": paper.title if paper and paper.title != talk.title else "",
+            "venue": paper.venue if paper else "",
+        },
+        sort_date=session.starts_at,
+        year=session.local_starts_at.year,
+        series_slug=series.slug,
+        series_name=series.name,
+        venue=venue_name(paper.venue) if paper else "",
+        session_id=session.pk,
+    )
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _sessions(ids: list[int]) -> list[SearchDocument]:
+    sessions = (
+        Session.objects.filter(pk__in=ids)
+        .select_related("series")
+        .prefetch_related(
+            "keywords",
+            Prefetch(
+                "session_presenters", queryset=SessionPresenter.objects.select_related("person")
+            ),
+            Prefetch(
+                "talks",
+                queryset=Talk.objects.prefetch_related(
+                    Prefetch(
+                        "talk_presenters", queryset=TalkPresenter.objects.select_related("person")
+                    )
+                ),
+            ),
+        )
+    )
+    public = set(Session.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
+    return [_session_document(session, session.pk in public) for session in sessions]
+
+
+def _session_document(session: Session, public: bool) -> SearchDocument:
+    series = session.series
+    people = [appearance.person.name for appearance in session.appearances]
+    return _document(
+        Kind.SESSION,
+        session,
+        a=[session.title],
+        b=[
+            *people,
+            *(keyword.name for keyword in session.keywords.all()),
+            f"{series.name} {session.number} 第{session.number}期",
+        ],
+        c=[session.description, session.venue, *(talk.title for talk in session.talks.all())],
+        public=public,
+        url=session.get_absolute_url(),
+        title=session.title,
+        body=plain(session.description),
+        meta={
+            "series": series.name,
+            "number": session.number,
+            "people": people,
+            "cancelled": session.is_cancelled,
+        },
+        sort_date=session.starts_at,
+        year=session.local_starts_at.year,
+        series_slug=series.slug,
+        series_name=series.name,
+        session_id=session.pk,
+    )
+
+
+# ---------------------------------------------------------------- papers
+
+
+def _papers(ids: list[int]) -> list[SearchDocument]:
+    papers = Paper.objects.filter(pk__in=ids).prefetch_related("keywords")
+    public = set(Paper.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
+    last_talk = dict(
+        Talk.objects.public()
+        .filter(paper__in=ids)
+        .values("paper")
+        .annotate(last=Max("session__starts_at"))
+        .values_list("paper", "last")
+    )
+    return [_paper_document(paper, paper.pk in public, last_talk.get(paper.pk)) for paper in papers]
+
+
+def _paper_document(paper: Paper, public: bool, last_talk: datetime | None) -> SearchDocument:
+    keywords = [keyword.name for keyword in paper.keywords.all()]  # type: ignore[attr-defined]
+    return _document(
+        Kind.PAPER,
+        paper,
+        a=[paper.title],
+        b=[paper.authors, venue_with_year(paper), paper.arxiv_id, paper.doi, *keywords],
+        c=[paper.abstract, paper.notes],
+        public=public,
+        url=paper.get_absolute_url(),
+        title=paper.title,
+        body=plain(paper.abstract or paper.notes),
+        meta={
+            "authors": paper.author_list[:6],
+            "venue": paper.venue,
+            "year": paper.year,
+            "arxiv_id": paper.arxiv_id,
+        },
+        sort_date=last_talk or paper.created_at or NEVER,
+        year=paper.year,
+        venue=venue_name(paper.venue),
+    )
+
+
+# ---------------------------------------------------------------- people
+
+
+def _people(ids: list[int]) -> list[SearchDocument]:
+    people = Person.objects.filter(pk__in=ids)
+    public = set(Person.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
+    last_seen: dict[int, datetime] = {}
+    affiliations: dict[int, set[str]] = defaultdict(set)
+    public_sessions = Session.objects.public()
+    for person_id, affiliation, starts_at, status_public in _roles(ids, public_sessions):
+        if affiliation:
+            affiliations[person_id].add(affiliation)
+        if status_public and starts_at > last_seen.get(person_id, NEVER):
+            last_seen[person_id] = starts_at
+    return [
+        _person_document(
+            person,
+            person.pk in public,
+            sorted(affiliations[person.pk] - {person.affiliation}),
+            last_seen.get(person.pk),
+        )
+        for person in people
+    ]
+
+
+def _roles(ids: list[int], public_sessions) -> list[tuple[int, str, datetime, bool]]:
+    """(person, affiliation then, session start, session public) of every talk and
+    session they present in: two queries."""
+    rows = []
+    for model, session in ((TalkPresenter, "talk__session"), (SessionPresenter, "session")):
+        shown = Exists(public_sessions.filter(pk=OuterRef(session)))
+        rows += list(
+            model.objects.filter(person__in=ids)
+            .annotate(shown=shown)
+            .values_list("person", "affiliation", f"{session}__starts_at", "shown")
+        )
+    return rows
+
+
+def _person_document(
+    person: Person, public: bool, past_affiliations: list[str], last_seen: datetime | None
+) -> SearchDocument:
+    return _document(
+        Kind.PERSON,
+        person,
+        a=[person.name],
+        b=[person.affiliation, person.note, *past_affiliations],
+        c=[],
+        public=public,
+        url=person.get_absolute_url(),
+        title=person.name,
+        body=" · ".join(value for value in (person.affiliation, person.note) if value),
+        meta={"affiliation": person.affiliation},
+        sort_date=last_seen or NEVER,
+    )
+
+
+BUILDERS = {
+    Kind.TALK: _talks,
+    Kind.SESSION: _sessions,
+    Kind.PAPER: _papers,
+    Kind.PERSON: _people,
+}
