@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -216,7 +216,7 @@ def _papers(ids: list[int]) -> list[SearchDocument]:
 
 
 def _paper_document(paper: Paper, public: bool, last_talk: datetime | None) -> SearchDocument:
-    keywords = [keyword.name for keyword in paper.keywords.all()]  # type: ignore[attr-defined]
+    keywords = [keyword.name for keyword in paper.keywords.all()]
     return _document(
         Kind.PAPER,
         paper,
@@ -296,7 +296,7 @@ def _person_document(
     )
 
 
-BUILDERS = {
+BUILDERS: dict[str, Callable[[list[int]], list[SearchDocument]]] = {
     Kind.TALK: _talks,
     Kind.SESSION: _sessions,
     Kind.PAPER: _papers,

@@ -67,9 +67,10 @@ class Results:
         return self.hits.get(kind, [])[:CAP]
 
 
-def search(query: str, kinds=KINDS, filters: Filters | None = None) -> Results:
+def search(query: str, kinds=KINDS, filters: Filters | None = None, cap: int = CAP) -> Results:
     """The ranked candidates of `query` (one query to the database; none for an
-    empty query). With filters, only the kinds they apply to."""
+    empty query), at most `cap` + 1 of each kind. With filters, only the kinds
+    they apply to."""
     terms = parse_query(query)
     results = Results(terms)
     filters = filters or Filters()
@@ -78,7 +79,7 @@ def search(query: str, kinds=KINDS, filters: Filters | None = None) -> Results:
     if not terms or not kinds:
         return results
     engine = Postgres if connection.vendor == "postgresql" else Sqlite
-    sql, params = engine.candidates(terms, list(kinds), filters)
+    sql, params = engine.candidates(terms, list(kinds), filters, min(cap, CAP) + 1)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -107,7 +108,8 @@ COLUMNS = "id, kind, object_id, sort_date, year, series_slug, series_name, venue
 
 
 def _filter_sql(filters: Filters, kind: str, column) -> tuple[str, list]:
-    sql, params = [], []
+    sql: list[str] = []
+    params: list = []
     if filters.year:
         sql.append(f"{column('year')} = %s")
         params.append(filters.year)
@@ -153,7 +155,7 @@ class Postgres:
         return " & ".join(parts)
 
     @classmethod
-    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters):
+    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters, limit: int):
         anywhere, title, people = (cls.tsquery(terms, w) for w in ("", "A", "AB"))
         selects, params = [], []
         for kind in kinds:
@@ -163,7 +165,7 @@ class Postgres:
                 f" FROM {TABLE} WHERE public AND kind = %s AND vector @@ %s::tsquery{where}"
                 f" ORDER BY sort_date DESC, id DESC LIMIT %s)"
             )
-            params += [title, people, kind, anywhere, *filter_params, CAP + 1]
+            params += [title, people, kind, anywhere, *filter_params, limit]
         return " UNION ALL ".join(selects), params
 
 
@@ -188,7 +190,7 @@ class Sqlite:
         return f"{{{columns}}} : ({expression})" if columns else expression
 
     @classmethod
-    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters):
+    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters, limit: int):
         params: list = [
             cls.match(terms),
             cls.match(terms, "tokens_a"),
@@ -209,7 +211,7 @@ class Sqlite:
                 f" FROM {TABLE} d WHERE d.public AND d.kind = %s AND d.id IN anywhere{where}"
                 f" ORDER BY d.sort_date DESC, d.id DESC LIMIT %s)"
             )
-            params += [kind, *filter_params, CAP + 1]
+            params += [kind, *filter_params, limit]
         return sql + " UNION ALL ".join(selects), params
 
 

@@ -99,6 +99,34 @@ SCHEMAS = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
         }
     ),
+    # Search (issue 12): the same results as the search page.
+    "SearchResult": _object(
+        {
+            "type": {"enum": ["person", "paper", "session", "talk"]},
+            "title": _STRING,
+            "url": _URL,
+            "snippet": {**_STRING, "description": "Plain text; empty when there is none."},
+            "year": _nullable({"type": "integer"}),
+        }
+    ),
+    "SearchPage": _object(
+        {
+            "query": _STRING,
+            "type": _nullable({"enum": ["person", "paper", "session", "talk"]}),
+            "page": {"type": "integer", "minimum": 1},
+            "counts": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+                "description": "Results per type, at most 1000 (see capped).",
+            },
+            "capped": {
+                "type": "object",
+                "additionalProperties": {"type": "boolean"},
+                "description": "True where there are more results than counted.",
+            },
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+        }
+    ),
 }
 
 
@@ -151,6 +179,38 @@ def build_schema(server_url: str) -> dict:
                         ),
                         "400": _response("Malformed page", {"$ref": "#/components/schemas/Error"}),
                         "404": _NOT_FOUND,
+                    },
+                }
+            },
+            "/api/v1/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search talks, papers, people and sessions, best first",
+                    "description": (
+                        'Every term must match; "quoted text" matches as a phrase; the '
+                        "last word matches as a prefix. Without type: the first results of "
+                        "each type; with type: a page of 20 of that type."
+                    ),
+                    "parameters": [
+                        {"name": "q", "in": "query", "required": True, "schema": _STRING},
+                        {
+                            "name": "type",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["person", "paper", "session", "talk"]},
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 50},
+                        },
+                    ],
+                    "responses": {
+                        "200": _response("Results", {"$ref": "#/components/schemas/SearchPage"}),
+                        "400": _response(
+                            "Unknown type or malformed page", {"$ref": "#/components/schemas/Error"}
+                        ),
                     },
                 }
             },

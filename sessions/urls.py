@@ -6,6 +6,7 @@ Included once by nice/urls.py; names are reversed as "sessions:<name>".
 from django.urls import include, path
 
 from sessions.views import api, downloads, feeds, public, workspace
+from sessions.views import search as search_views
 
 app_name = "sessions"
 
@@ -39,6 +40,7 @@ manage_patterns = [
 
 api_patterns = [
     path("openapi.json", api.openapi, name="api-openapi"),
+    path("v1/search", search_views.api_search, name="api-search"),
     path("v1/series", api.series_list, name="api-series-list"),
     path("v1/series/<slug:slug>/sessions", api.session_list, name="api-session-list"),
     path(
@@ -52,7 +54,9 @@ urlpatterns = [
     path("manage/", include(manage_patterns)),
     path("api/", include(api_patterns)),
     path("", public.home, name="home"),
-    path("search/", public.search, name="search"),
+    path("search/", search_views.search, name="search"),
+    path("search/suggest/", search_views.suggest, name="search-suggest"),
+    path("search/opensearch.xml", search_views.opensearch, name="opensearch"),
     path("papers/<int:pk>/", public.paper_detail, name="paper"),
     # Person and keyword slugs may be Chinese, which <slug:> does not match.
     path("people/<str:slug>/", public.person_detail, name="person"),

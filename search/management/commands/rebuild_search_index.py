@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +16,12 @@ from search.models import SearchDocument
 from sessions.models import Person, Session, Talk
 
 Kind = SearchDocument.Kind
-MODELS = {Kind.SESSION: Session, Kind.TALK: Talk, Kind.PAPER: Paper, Kind.PERSON: Person}
+MODELS: dict[str, Any] = {
+    Kind.SESSION: Session,
+    Kind.TALK: Talk,
+    Kind.PAPER: Paper,
+    Kind.PERSON: Person,
+}
 
 
 class Command(BaseCommand):
