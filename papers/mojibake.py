@@ -1,43 +1,88 @@
-"""Repair Chinese text that was UTF-8 read as Windows-1252, with bytes lost on the way.
+"""Find and undo the wrong decodings Chinese text suffers on its way to us.
 
-How the damage happened: each UTF-8 byte became one Windows-1252 character,
-and eight byte values did not survive: 0x81, 0x8D, 0x8F, 0x90, 0x9D (undefined
-in Windows-1252) and 0x8E, 0x9E, 0xAD (Ž, ž, soft hyphen). All eight are UTF-8
-*continuation* bytes, so after re-encoding the text to Windows-1252 every hole
-is a lead byte followed by too few continuation bytes: where it is, and which
-few bytes it can be, are both known.
+Two kinds of damage are handled:
 
-Which candidate is right depends on context (中 and 不 differ only in the lost
-byte, so do 屏 and 属): each is scored by the most likely segmentation of the
-surrounding text into words of jieba's dictionary (a word-frequency model),
-so "其中" beats "其不" and "属于" beats "屏于". Lines whose choice is close
-are reported; U+FFFD is never produced.
+1. **Lossless wrong decodings** (`undo_wrong_decodings`): UTF-8 read as GBK
+   (`鍙傛暟`), GBK read as Windows-1252 or Latin-1 (`ÖÐÎÄ`), Big5 and GBK read
+   as each other, UTF-8 read as Windows-1252/Latin-1 with every byte kept, and
+   any of these twice. Each is undone by re-encoding a line with the wrong
+   codec and decoding it with the right one, and kept only when the result
+   decodes cleanly and reads as far more likely Chinese than the line did.
+   Clean Chinese, English and Japanese never pass that test, so they are left
+   as they are.
+
+2. **UTF-8 read as Windows-1252 or Latin-1 with bytes lost** (`repair`): the
+   bytes that Windows-1252 cannot show (0x81, 0x8D, 0x8F, 0x90, 0x9D), those
+   tools like to drop (0x8E Ž, 0x9E ž, 0xAD soft hyphen), or for Latin-1 every
+   C1 control, vanish. All of them are UTF-8 *continuation* bytes, so every hole
+   is a lead byte with too few continuation bytes: where it is, and which few
+   bytes it can be, are known. Which candidate is right depends on context
+   (中, 与 and 不 differ only in the lost byte); see "The language model".
+
+Each filled hole keeps its confidence and runner-up candidates, so a person
+can check the unsure ones (`RepairResult.unsure`). U+FFFD is never produced;
+`锟斤拷` and U+FFFD in the input mark bytes lost for good, and are reported.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
+import os
+import pickle
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0x8E, 0x9E, 0xAD)
-# How far either side of a hole the language model looks, in characters.
-CONTEXT = 4
-# A choice whose log-probability beats the runner-up by less than this is "unsure".
-CONFIDENT_MARGIN = 2.0
-MAX_WORD = 8
+# Latin-1 readings lose the C1 controls (0x80-0x9F) when control characters are
+# cleaned away, and the soft hyphen when it is treated as invisible.
+LATIN1_LOSABLE = (*range(0x80, 0xA0), 0xAD)
+DATA = Path(__file__).resolve().parent / "data"
 
 
-def garble(text: str) -> str:
+def garble(text: str, lost: tuple[int, ...] = LOST_BYTES) -> str:
     """Do to `text` what happened to the paper list: for tests and measurements."""
-    data = bytes(b for b in text.encode("utf-8") if b not in LOST_BYTES)
-    return data.decode("cp1252")
+    data = bytes(b for b in text.encode("utf-8") if b not in lost)
+    return data.decode("cp1252", errors="ignore") if lost else data.decode("cp1252")
+
+
+def garble_latin1(text: str) -> str:
+    """UTF-8 read as Latin-1, its C1 controls then cleaned away."""
+    data = bytes(b for b in text.encode("utf-8") if b not in LATIN1_LOSABLE)
+    return data.decode("latin-1")
 
 
 # ---------------------------------------------------------------- the language model
+#
+# Three sources, all on this machine already (nothing is downloaded):
+# - jieba's dictionary (MIT): 349,000 words with frequencies and part of speech;
+# - jieba's part-of-speech tables (MIT), trained on running text: how likely each
+#   kind of word follows another (a noun then 的, a verb then 了), which judges
+#   readings across word boundaries ("基准中的" over "基准不的");
+# - papers/data/field_terms.txt (ours): technical terms jieba lacks (掩码, 低秩).
+# A character bigram model over the same words scores what no word covers, and
+# the document itself tells which readings it uses where nothing was lost.
+
+MAX_WORD = 8
+MODEL_VERSION = 3
+
+
+@dataclass
+class Model:
+    # word -> (log-probability, part-of-speech index); prefixes of words map to None.
+    words: dict[str, tuple[float, int] | None]
+    # log P(tag b follows tag a) - log P(tag b), flattened: bonus[a * tags + b].
+    bonus: list[float]
+    tags: list[str]
+    # log P(b | a) for characters, interpolated with log P(b): bigram "ab" -> value.
+    pairs: dict[str, float]
+    singles: dict[str, float]
+    unknown_char: float
+    log_total: float
 
 
 # Punctuation is absent from jieba's word list: how common each mark is in prose,
@@ -82,54 +127,219 @@ def _is_rare(character: str) -> bool:
     )
 
 
-@functools.cache
-def _model() -> tuple[dict[str, int], float]:
-    """Word frequencies of jieba's dictionary (punctuation added), and the log of their total."""
+def _jieba_dir() -> Path:
     import jieba
 
-    frequencies: dict[str, int] = {}
-    total = 0
-    path = Path(jieba.__file__).parent / "dict.txt"
-    with path.open(encoding="utf-8") as lines:
+    return Path(jieba.__file__).parent
+
+
+def _read_words() -> list[tuple[str, int, str]]:
+    entries = []
+    with (_jieba_dir() / "dict.txt").open(encoding="utf-8") as lines:
         for line in lines:
-            word, count, *_rest = line.split(" ")
-            frequencies[word] = int(count)
-            total += int(count)
-    common = frequencies.get("的", 1)
-    for mark, share in PUNCTUATION.items():
-        frequencies[mark] = int(common * share)
-    return frequencies, math.log(total)
+            word, frequency, tag = line.split()
+            entries.append((word, int(frequency), tag))
+    common = next(count for word, count, _tag in entries if word == "的")
+    entries += [(mark, int(common * share), "x") for mark, share in PUNCTUATION.items()]
+    known = {word: index for index, (word, _c, _t) in enumerate(entries)}
+    for line in (DATA / "field_terms.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, *weight = line.split()
+        weighted = int(weight[0]) if weight else 2000
+        if term in known:
+            _term, old, old_tag = entries[known[term]]
+            entries[known[term]] = (term, max(old, weighted), old_tag)
+        else:
+            entries.append((term, weighted, "n"))
+    return entries
 
 
-def _one_character(character: str, frequencies) -> float:
-    if _is_rare(character):
-        return 0.01
-    return frequencies.get(character) or 1
+def _read_tag_transitions() -> dict[tuple[str, str], float]:
+    """P(next word's tag | this word's tag) from jieba's part-of-speech HMM: its
+    transitions out of a word's last character (E, S) into a word's first (B, S)."""
+    import ast
+
+    source = (_jieba_dir() / "posseg" / "prob_trans.py").read_text(encoding="utf-8")
+    table = ast.literal_eval(source.split("=", 1)[1].strip())
+    chances: dict[tuple[str, str], float] = {}
+    for (state, tag), row in table.items():
+        if state not in ("E", "S"):
+            continue
+        for (next_state, next_tag), log_p in row.items():
+            if next_state in ("B", "S"):
+                key = (tag, next_tag)
+                chances[key] = chances.get(key, 0.0) + math.exp(log_p) / 2
+    return chances
 
 
-def log_probability(text: str) -> float:
-    """Log-probability of `text`: its best segmentation into dictionary words, plus how
-    well each pair of neighbours goes together inside words (context across boundaries)."""
-    frequencies, log_total = _model()
-    best = [0.0] * (len(text) + 1)
-    for start in range(len(text) - 1, -1, -1):
-        scores = []
-        for length in range(1, min(MAX_WORD, len(text) - start) + 1):
-            word = text[start : start + length]
-            count = frequencies.get(word) if length > 1 else _one_character(word, frequencies)
-            if count:
-                scores.append(math.log(count) - log_total - WORD_PENALTY + best[start + length])
-        best[start] = max(scores)
-    return best[0]
+def build_model() -> Model:
+    entries = _read_words()
+    total = sum(count for _w, count, _t in entries)
+    log_total = math.log(total)
+    tags = sorted({tag for _w, _c, tag in entries} | {"eng", "^"})
+    tag_index = {tag: index for index, tag in enumerate(tags)}
+    words: dict[str, tuple[float, int] | None] = {}
+    singles: dict[str, int] = {}
+    pair_counts: dict[str, int] = {}
+    for word, count, tag in entries:
+        if count <= 0:
+            continue
+        words[word] = (math.log(count) - log_total, tag_index[tag])
+        for end in range(1, len(word)):
+            words.setdefault(word[:end], None)
+        # Characters and pairs inside words, weighted by how often the word is used.
+        for character in word:
+            singles[character] = singles.get(character, 0) + count
+        for start in range(len(word) - 1):
+            pair = word[start : start + 2]
+            pair_counts[pair] = pair_counts.get(pair, 0) + count
+    single_total = sum(singles.values())
+    log_singles = {c: math.log(n / single_total) for c, n in singles.items()}
+    pairs = {
+        pair: math.log(count / singles[pair[0]]) for pair, count in pair_counts.items() if count > 2
+    }
+    chances = _read_tag_transitions()
+    size = len(tags)
+    marginal: dict[str, float] = {}
+    for (_a, b), p in chances.items():
+        marginal[b] = marginal.get(b, 0.0) + p
+    norm = sum(marginal.values())
+    bonus = [0.0] * (size * size)
+    for (a, b), p in chances.items():
+        if a in tag_index and b in tag_index and p > 0:
+            row_total = sum(q for (x, _y), q in chances.items() if x == a)
+            bonus[tag_index[a] * size + tag_index[b]] = max(
+                -8.0, math.log(p / row_total) - math.log(marginal[b] / norm)
+            )
+    return Model(
+        words=words,
+        bonus=bonus,
+        tags=tags,
+        pairs=pairs,
+        singles=log_singles,
+        unknown_char=math.log(0.5 / single_total),
+        log_total=log_total,
+    )
+
+
+def _cache_path() -> Path:
+    """Where the built model is kept between runs, named by what it was built from."""
+    import jieba
+
+    fingerprint = hashlib.sha256(
+        f"{MODEL_VERSION} {jieba.__version__}".encode() + (DATA / "field_terms.txt").read_bytes()
+    ).hexdigest()[:16]
+    root = os.environ.get("MOJIBAKE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    base = Path(root) if root else Path.home() / ".cache"
+    return base / "nice" / f"mojibake-model-{fingerprint}.pickle"
+
+
+@functools.cache
+def model() -> Model:
+    """The model, from the cache when it was built before (about 0.3 s), else built
+    from the installed packages (a few seconds) and cached."""
+    path = _cache_path()
+    try:
+        with path.open("rb") as cached:
+            loaded = pickle.load(cached)
+        if isinstance(loaded, Model):
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass
+    built = build_model()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as out:
+            pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only home: build again next time, still correct
+    return built
+
+
+def _is_han(character: str) -> bool:
+    return "\u4e00" <= character <= "\u9fff" or "\u3400" <= character <= "\u4dbf"
 
 
 # Unigram word models split too eagerly into frequent single characters (后+好 over
 # 偏好); charging each word a little more prefers fewer, longer words.
 WORD_PENALTY = 4.0
+# How much the part-of-speech sequence and the character pairs count against words.
+TAG_WEIGHT = 1.0
+PAIR_WEIGHT = 0.3
+# How much a pair the document itself uses elsewhere counts.
+DOCUMENT_WEIGHT = 1.5
 
-# Candidates per hole that reach the joint decision, and holes decided together.
-SHORTLIST = 5
-MAX_CLUSTER = 4
+
+def _word_score(m: Model, text: str) -> float:
+    """Best segmentation of `text` into words, each charged its log-probability and
+    how well its part of speech follows the previous word's."""
+    words = m.words
+    bonus = m.bonus
+    size = len(m.tags)
+    eng = m.tags.index("eng")
+    length = len(text)
+    # states[i]: {tag of the word ending at i: best score}
+    states: list[dict[int, float]] = [{} for _ in range(length + 1)]
+    states[0][-1] = 0.0
+    for start in range(length):
+        here = states[start]
+        if not here:
+            continue
+        first = text[start]
+        found: list[tuple[int, float, int]] = []
+        if not _is_han(first) and first not in PUNCTUATION:
+            found.append((1, -12.0, eng))  # Latin, digits, spaces: the same for every reading
+        else:
+            for end in range(start + 1, min(start + MAX_WORD, length) + 1):
+                piece = text[start:end]
+                if piece not in words:
+                    break
+                entry = words[piece]
+                if entry is not None:
+                    found.append((end - start, entry[0], entry[1]))
+            if not found or found[0][0] != 1:
+                rare = math.log(0.01) if _is_rare(first) else 0.0
+                found.insert(0, (1, m.unknown_char - 6.0 + rare, eng))
+        for span, log_p, tag in found:
+            best = max(
+                score + (TAG_WEIGHT * bonus[previous * size + tag] if previous >= 0 else 0.0)
+                for previous, score in here.items()
+            )
+            target = states[start + span]
+            value = best + log_p - WORD_PENALTY
+            if value > target.get(tag, -math.inf):
+                target[tag] = value
+    return max(states[length].values())
+
+
+def _pair_score(m: Model, text: str, document: dict[str, int]) -> float:
+    pairs, singles = m.pairs, m.singles
+    total = 0.0
+    for index in range(len(text) - 1):
+        pair = text[index : index + 2]
+        if not (_is_han(pair[0]) or _is_han(pair[1])):
+            continue
+        known = pairs.get(pair)
+        total += PAIR_WEIGHT * (
+            known if known is not None else singles.get(pair[1], m.unknown_char) - 3.0
+        )
+        seen = document.get(pair)
+        if seen:
+            total += DOCUMENT_WEIGHT * math.log1p(seen)
+    return total
+
+
+def score(text: str, document: dict[str, int] | None = None) -> float:
+    """How likely `text` is as Chinese prose (a log-probability, higher is likelier)."""
+    m = model()
+    return _word_score(m, text) + _pair_score(m, text, document or {})
+
+
+def log_probability(text: str) -> float:
+    return score(text)
 
 
 # ---------------------------------------------------------------- reading the damage
@@ -141,14 +351,35 @@ class Hole:
 
     candidates: list[str]
     chosen: int = 0
+    # Filled in when decided: each candidate's probability, best first.
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class Unsure:
+    """A filled hole whose choice a person should check."""
+
+    line: int
+    column: int  # 0-based, in the repaired line
+    chosen: str
+    confidence: float
+    candidates: list[tuple[str, float]]  # best first, the chosen one included
+    context: str  # the repaired line around it
 
 
 @dataclass
 class RepairResult:
     text: str
     repaired: int = 0
-    unsure_lines: list[int] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)  # keys of DAMAGE
+    unsure: list[Unsure] = field(default_factory=list)
     unrepairable_lines: list[int] = field(default_factory=list)
+    # Every filled hole: (line, column, chosen, confidence), for measurements.
+    filled: list[tuple[int, int, str, float]] = field(default_factory=list)
+
+    @property
+    def unsure_lines(self) -> list[int]:
+        return sorted({item.line for item in self.unsure})
 
 
 def _sequence_length(lead: int) -> int:
@@ -161,12 +392,15 @@ def _sequence_length(lead: int) -> int:
     return 0
 
 
-def _candidates(lead: int, present: list[int], length: int) -> list[str]:
+@functools.cache
+def _candidates(
+    lead: int, present: tuple[int, ...], length: int, lost: tuple[int, ...]
+) -> list[str]:
     """Every character the bytes can have been, given which are missing."""
     missing = length - 1 - len(present)
-    found = []
+    found: list[str] = []
     for positions in itertools.combinations(range(length - 1), missing):
-        for filler in itertools.product(LOST_BYTES, repeat=missing):
+        for filler in itertools.product(lost, repeat=missing):
             tail, fill, known = [], iter(filler), iter(present)
             for index in range(length - 1):
                 tail.append(next(fill) if index in positions else next(known))
@@ -184,12 +418,26 @@ def _candidates(lead: int, present: list[int], length: int) -> list[str]:
 _CP1254_LETTERS = str.maketrans("ğĞıİşŞ", "ðÐýÝþÞ")
 
 
-def _tokens(line: str) -> list[str | Hole] | None:
+def _as_bytes(line: str) -> bytes | None:
+    """The bytes a Windows-1252 or Latin-1 reading of `line` came from, or None."""
+    out = bytearray()
+    for character in line.translate(_CP1254_LETTERS):
+        code = ord(character)
+        if code < 0x100:
+            out.append(code)  # Latin-1, and C1 controls kept by a Latin-1 reading
+            continue
+        try:
+            out += character.encode("cp1252")
+        except UnicodeEncodeError:
+            return None  # a character neither codec has: not this kind of damage
+    return bytes(out)
+
+
+def _tokens(line: str, lost: tuple[int, ...]) -> list[str | Hole] | None:
     """The line as characters and holes; None if it does not look like this damage."""
-    try:
-        data = line.translate(_CP1254_LETTERS).encode("cp1252")
-    except UnicodeEncodeError:
-        return None  # it holds characters Windows-1252 never had: not this kind of damage
+    data = _as_bytes(line)
+    if data is None:
+        return None
     tokens: list[str | Hole] = []
     index = 0
     saw_multibyte = False
@@ -219,95 +467,328 @@ def _tokens(line: str) -> list[str | Hole] | None:
                 pass
         # A lead byte with no continuation at all is a lone Latin-1 letter such as é,
         # unless the rest of the line shows the damage: decided below.
-        tokens.append(Hole(_candidates(byte, present, length)))
+        tokens.append(Hole(_candidates(byte, tuple(present), length, lost)))
         saw_multibyte = saw_multibyte or bool(present)
     if not saw_multibyte:
         return None
     return tokens
 
 
+_CONTINUATION = tuple(range(0x80, 0xC0))
+
+
+def _utf8_candidates(pattern: tuple[int, ...]) -> list[str]:
+    """Characters whose UTF-8 bytes fit `pattern`, where -1 is an unknown byte."""
+    choices = [
+        (range(0xE0, 0xF0) if index == 0 else _CONTINUATION) if byte == -1 else (byte,)
+        for index, byte in enumerate(pattern)
+    ]
+    found = []
+    for combination in itertools.product(*choices):
+        try:
+            character = bytes(combination).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if character.isprintable():
+            found.append(character)
+    return found
+
+
+def _gbk_tokens(line: str) -> list[str | Hole] | None:
+    """A line of UTF-8 read as GBK whose undecodable bytes became U+FFFD (one byte
+    each): its characters, and holes where a byte is unknown. None if it is not that."""
+    if "\ufffd" not in line:
+        return None
+    stream: list[int] = []
+    for character in line:
+        if character == "\ufffd":
+            stream.append(-1)
+            continue
+        try:
+            stream += character.encode("gb18030")
+        except UnicodeEncodeError:
+            return None
+    tokens: list[str | Hole] = []
+    index = 0
+    while index < len(stream):
+        byte = stream[index]
+        if 0 <= byte < 0x80:
+            tokens.append(chr(byte))
+            index += 1
+            continue
+        length = 3 if byte == -1 else _sequence_length(byte)
+        pattern = tuple(stream[index : index + length])
+        if length == 0 or len(pattern) < length:
+            return None
+        if any(0 <= b < 0x80 or b >= 0xC0 for b in pattern[1:]):
+            return None
+        if -1 in pattern:
+            tokens.append(Hole(_utf8_candidates(pattern)))
+        else:
+            try:
+                tokens.append(bytes(pattern).decode("utf-8"))
+            except UnicodeDecodeError:
+                return None
+        index += length
+    return tokens
+
+
 # ---------------------------------------------------------------- choosing
+
+# How far either side of a hole the language model looks, in characters.
+CONTEXT = 4
+# Candidates per hole that reach the joint decision, and holes decided together.
+SHORTLIST = 5
+# Neighbouring holes with at most this many readings together are tried in every combination.
+JOINT_LIMIT = 100
+MAX_CLUSTER = 3
+# Softmax temperature turning score differences into each candidate's probability,
+# and the probability below which a choice is reported as unsure.
+TEMPERATURE = 1.0
+UNSURE_BELOW = 0.95
 
 
 def _text(tokens: list[str | Hole], start: int, end: int) -> str:
     return "".join(
         t if isinstance(t, str) else (t.candidates[t.chosen] if t.candidates else "")
-        for t in tokens[start:end]
+        for t in tokens[max(0, start) : end]
     )
 
 
 def _clusters(holes: list[int]) -> list[list[int]]:
-    """Holes close enough to share a word are decided together (提升: both lost a byte)."""
-    clusters: list[list[int]] = []
+    """Holes close enough to share a word are decided together (提升: both lost a byte);
+    a run too long for that is split where its holes stand furthest apart."""
+    runs: list[list[int]] = []
     for index in holes:
-        if clusters and index - clusters[-1][-1] <= 2 and len(clusters[-1]) < MAX_CLUSTER:
-            clusters[-1].append(index)
+        if runs and index - runs[-1][-1] <= 2:
+            runs[-1].append(index)
         else:
-            clusters.append([index])
+            runs.append([index])
+    clusters: list[list[int]] = []
+    while runs:
+        run = runs.pop(0)
+        if len(run) <= MAX_CLUSTER:
+            clusters.append(run)
+            continue
+        gaps = [run[i + 1] - run[i] for i in range(len(run) - 1)]
+        cut = max(range(len(gaps)), key=lambda i: (gaps[i], -abs(len(run) / 2 - 1 - i))) + 1
+        runs[:0] = [run[:cut], run[cut:]]
     return clusters
 
 
-def _score(tokens: list[str | Hole], cluster: list[int]) -> float:
-    start, end = max(0, cluster[0] - CONTEXT), min(len(tokens), cluster[-1] + CONTEXT + 1)
-    return log_probability(_text(tokens, start, end))
+@dataclass
+class _Line:
+    number: int
+    tokens: list[str | Hole]
+
+    def holes(self) -> dict[int, Hole]:
+        return {
+            index: token
+            for index, token in enumerate(self.tokens)
+            if isinstance(token, Hole) and token.candidates
+        }
 
 
-def _shortlist(tokens: list[str | Hole], index: int, hole: Hole, size: int) -> list[int]:
-    """The `size` best candidates of `hole` (which is tokens[index]) in its context."""
-    scores = []
-    for choice in range(len(hole.candidates)):
-        hole.chosen = choice
-        scores.append(log_probability(_text(tokens, max(0, index - CONTEXT), index + CONTEXT + 1)))
-    return sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:size]
+def _window_scores(
+    tokens: list[str | Hole],
+    index: int,
+    hole: Hole,
+    document: dict[str, int],
+    masked: frozenset[int] = frozenset(),
+) -> list[float]:
+    """Each candidate's score in the hole's context (others as currently chosen); the
+    context stops short of the `masked` holes, whose readings are not decided yet."""
+    start = max(0, index - CONTEXT)
+    end = min(len(tokens), index + CONTEXT + 1)
+    for other in masked:
+        if start <= other < index:
+            start = other + 1
+        elif index < other < end:
+            end = other
+    before = _text(tokens, start, index)
+    after = _text(tokens, index + 1, end)
+    return [score(before + candidate + after, document) for candidate in hole.candidates]
 
 
-def _choose(tokens: list[str | Hole]) -> bool:
-    """Pick each hole's candidate in context; False if some choice was close."""
-    frequencies, _log_total = _model()
-    holes = {
-        index: token
-        for index, token in enumerate(tokens)
-        if isinstance(token, Hole) and token.candidates
-    }
-    for hole in holes.values():  # start from each hole's most frequent reading
-        candidates = hole.candidates
-        hole.chosen = max(
-            range(len(candidates)), key=lambda c: _one_character(candidates[c], frequencies)
-        )
-    sure = True
-    for _pass in range(2):  # the second pass sees the first one's choices on both sides
-        for cluster in _clusters(list(holes)):
-            shortlists = [_shortlist(tokens, index, holes[index], SHORTLIST) for index in cluster]
-            scored = []
-            for combination in itertools.product(*shortlists):
-                for index, choice in zip(cluster, combination, strict=True):
-                    holes[index].chosen = choice
-                scored.append((_score(tokens, cluster), combination))
-            scored.sort(reverse=True)
-            for index, choice in zip(cluster, scored[0][1], strict=True):
-                holes[index].chosen = choice
-            if _pass and len(scored) > 1 and scored[0][0] - scored[1][0] < CONFIDENT_MARGIN:
-                sure = False
-    return sure
+def _prune(hole: Hole) -> None:
+    """Drop candidates prose never uses when commoner ones exist (keeps the search small)."""
+    singles = model().singles
+    usual = [c for c in hole.candidates if c in singles and not _is_rare(c)]
+    if usual:
+        hole.candidates = sorted(usual, key=lambda c: -singles[c])
+
+
+def _decide_cluster(
+    line: _Line, holes: dict[int, Hole], cluster: list[int], document: dict[str, int]
+) -> None:
+    """Choose the cluster's likeliest combination of readings, and rank each hole's
+    candidates by their probability over all combinations tried (a marginal: two
+    holes wrong together are no longer each sure of the other)."""
+    shortlists = []
+    everything = math.prod(len(holes[index].candidates) for index in cluster) <= JOINT_LIMIT
+    for index in cluster:
+        hole = holes[index]
+        if everything and len(cluster) > 1:
+            shortlists.append(list(range(len(hole.candidates))))
+            continue
+        others = frozenset(cluster) - {index}
+        scores = _window_scores(line.tokens, index, hole, document, others)
+        shortlists.append(sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
+        if len(cluster) > 1:
+            shortlists[-1] = shortlists[-1][:SHORTLIST]
+    start, end = cluster[0] - CONTEXT, cluster[-1] + CONTEXT + 1
+    scored: list[tuple[float, tuple[int, ...]]] = []
+    for combination in itertools.product(*shortlists):
+        for index, choice in zip(cluster, combination, strict=True):
+            holes[index].chosen = choice
+        scored.append((score(_text(line.tokens, start, end), document), combination))
+    top = max(value for value, _combination in scored)
+    weights = [(math.exp((value - top) / TEMPERATURE), c) for value, c in scored]
+    total = sum(weight for weight, _c in weights)
+    best = max(scored)[1]
+    for position, index in enumerate(cluster):
+        hole = holes[index]
+        hole.chosen = best[position]
+        marginal: dict[int, float] = {}
+        for weight, combination in weights:
+            choice = combination[position]
+            marginal[choice] = marginal.get(choice, 0.0) + weight / total
+        order = sorted(marginal, key=lambda choice: -marginal[choice])
+        # The chosen reading first even when another wins on the marginal.
+        order.remove(hole.chosen)
+        hole.ranking = [(hole.candidates[c], marginal[c]) for c in [hole.chosen, *order][:5]]
+
+
+def _document_pairs(lines: list[_Line], clean: list[str]) -> dict[str, int]:
+    """Character pairs the document has intact (its clean lines, and no hole in them):
+    its own vocabulary."""
+    counts: dict[str, int] = {}
+    for text in clean:
+        for index in range(len(text) - 1):
+            if _is_han(text[index]) or _is_han(text[index + 1]):
+                pair = text[index : index + 2]
+                counts[pair] = counts.get(pair, 0) + 1
+    for line in lines:
+        tokens = line.tokens
+        for index in range(len(tokens) - 1):
+            a, b = tokens[index], tokens[index + 1]
+            if isinstance(a, str) and isinstance(b, str) and (_is_han(a) or _is_han(b)):
+                counts[a + b] = counts.get(a + b, 0) + 1
+    return counts
+
+
+def _add_confident_pairs(lines: list[_Line], counts: dict[str, int]) -> dict[str, int]:
+    """The document's pairs plus those its confident fills make (a second pass can use
+    a reading the document settled elsewhere)."""
+    merged = dict(counts)
+    for line in lines:
+        for index, hole in line.holes().items():
+            if not hole.ranking or hole.ranking[0][1] < 0.99:
+                continue
+            text = _text(line.tokens, index - 1, index + 2)
+            for start in range(len(text) - 1):
+                pair = text[start : start + 2]
+                if hole.candidates[hole.chosen] in pair:
+                    merged[pair] = merged.get(pair, 0) + 1
+    return merged
+
+
+def _fill(lines: list[_Line], clean: list[str]) -> None:
+    """Choose every hole of the document: per cluster of neighbouring holes, twice
+    (the second pass sees the first one's choices on both sides and what the
+    document settled elsewhere), then rank each hole's candidates."""
+    for line in lines:
+        for hole in line.holes().values():
+            _prune(hole)
+    document = _document_pairs(lines, clean)
+    for _pass in range(2):
+        for line in lines:
+            holes = line.holes()
+            for cluster in _clusters(list(holes)):
+                _decide_cluster(line, holes, cluster, document)
+        if _pass == 0:
+            document = _add_confident_pairs(lines, document)
+
+
+def _lost_bytes(text: str) -> tuple[int, ...]:
+    """Which byte values the damage can have dropped: those of the known set that
+    never appear in the document (a Ž that arrived was not lost)."""
+    data = bytearray()
+    for line in text.split("\n"):
+        data += _as_bytes(line) or b""
+    present = set(data)
+    latin1 = any("\x80" <= c <= "\x9f" for c in text) or not any(
+        c in _CP1252_SPECIALS for c in text
+    )
+    losable = LATIN1_LOSABLE if latin1 else LOST_BYTES
+    return tuple(b for b in losable if b not in present)
+
+
+_CP1252_SPECIALS = frozenset(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore"))
+
+
+def _report(line: _Line, result: RepairResult) -> str:
+    """The repaired line; its filled holes and unsure ones added to `result`."""
+    holes = line.holes()
+    if any(isinstance(t, Hole) and not t.candidates for t in line.tokens):
+        result.unrepairable_lines.append(line.number)
+    repaired = _text(line.tokens, 0, len(line.tokens))
+    result.repaired += len(holes)
+    columns, column = {}, 0
+    for index, token in enumerate(line.tokens):
+        columns[index] = column
+        column += len(token) if isinstance(token, str) else (1 if token.candidates else 0)
+    for index, hole in holes.items():
+        chosen = hole.candidates[hole.chosen]
+        confidence = hole.ranking[0][1] if hole.ranking else 1.0
+        at = columns[index]
+        result.filled.append((line.number, at, chosen, confidence))
+        if confidence < UNSURE_BELOW and len(hole.ranking) > 1:
+            result.unsure.append(
+                Unsure(
+                    line=line.number,
+                    column=at,
+                    chosen=chosen,
+                    confidence=confidence,
+                    candidates=hole.ranking,
+                    context=repaired[max(0, at - 12) : at + 13],
+                )
+            )
+    return repaired
 
 
 def repair(text: str) -> RepairResult:
-    """Undo the damage line by line; lines that do not show it are left as they are."""
+    """Undo every wrong decoding found, then fill the holes of lost bytes; lines that
+    show no damage are left as they are."""
     result = RepairResult(text="")
-    lines = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        tokens = _tokens(line)
-        if tokens is None:
-            lines.append(line)
-            continue
-        holes = [t for t in tokens if isinstance(t, Hole)]
-        if any(not hole.candidates for hole in holes):
-            result.unrepairable_lines.append(number)
-        if not _choose(tokens):
-            result.unsure_lines.append(number)
-        result.repaired += sum(1 for hole in holes if hole.candidates)
-        lines.append(_text(tokens, 0, len(tokens)))
-    result.text = "\n".join(lines)
+    text, found = undo_wrong_decodings(text)
+    result.damage += found
+    lost = _lost_bytes(text) if looks_garbled(text) else LOST_BYTES
+    lines_out = text.split("\n")
+    damaged: list[_Line] = []
+    gbk_lines = False
+    for number, line in enumerate(lines_out, start=1):
+        tokens = _tokens(line, lost)
+        if tokens is None and "\ufffd" in line:
+            tokens = _gbk_tokens(line)
+            gbk_lines = gbk_lines or tokens is not None
+            if tokens is not None and "utf8-as-gbk" not in result.damage:
+                result.damage.append("utf8-as-gbk")
+        if tokens is not None:
+            damaged.append(_Line(number, tokens))
+    if damaged and (not gbk_lines or looks_garbled(text)):
+        kind = "utf8-as-latin1" if any(b < 0x8D for b in lost if b != 0x81) else "utf8-as-cp1252"
+        if kind not in result.damage:
+            result.damage.append(kind)
+    numbers = {line.number for line in damaged}
+    _fill(damaged, [line for n, line in enumerate(lines_out, start=1) if n not in numbers])
+    for damaged_line in damaged:
+        lines_out[damaged_line.number - 1] = _report(damaged_line, result)
+    result.text = "\n".join(lines_out)
+    lost_for_good = [n for n, line in enumerate(lines_out, start=1) if _LOST_FOR_GOOD.search(line)]
+    if lost_for_good:
+        result.damage.append("lost")
+        result.unrepairable_lines = sorted({*result.unrepairable_lines, *lost_for_good})
     return result
 
 
@@ -319,3 +800,132 @@ def looks_garbled(text: str) -> bool:
             text,
         )
     )
+
+
+# ---------------------------------------------------------------- lossless wrong decodings
+
+_LOST_FOR_GOOD = re.compile("(?:锟斤拷)+|\ufffd")
+
+# What each kind of damage is called in reports.
+DAMAGE = {
+    "utf8-as-cp1252": "UTF-8 read as Windows-1252",
+    "utf8-as-latin1": "UTF-8 read as Latin-1",
+    "utf8-as-gbk": "UTF-8 read as GBK",
+    "gbk-as-cp1252": "GBK read as Windows-1252 or Latin-1",
+    "big5-as-gbk": "Big5 read as GBK",
+    "gbk-as-big5": "GBK read as Big5",
+    "utf8-as-big5": "UTF-8 read as Big5",
+    "big5-as-cp1252": "Big5 read as Windows-1252 or Latin-1",
+    "twice": "garbled twice",
+    "lost": "characters lost for good (锟斤拷 or U+FFFD)",
+}
+
+
+def _latin_bytes(line: str) -> bytes:
+    data = _as_bytes(line)
+    if data is None:
+        raise UnicodeEncodeError("cp1252", line, 0, 1, "not a Windows-1252 or Latin-1 reading")
+    return data
+
+
+# (kind, how the text was wrongly read back into bytes, the encoding it really was).
+_READINGS = (
+    ("utf8-as-cp1252", _latin_bytes, "utf-8"),
+    ("utf8-as-gbk", lambda line: line.encode("gb18030"), "utf-8"),
+    ("gbk-as-cp1252", _latin_bytes, "gbk"),
+    ("big5-as-cp1252", _latin_bytes, "big5"),
+    ("big5-as-gbk", lambda line: line.encode("gb18030"), "big5"),
+    ("gbk-as-big5", lambda line: line.encode("big5"), "gbk"),
+    ("utf8-as-big5", lambda line: line.encode("big5"), "utf-8"),
+)
+# A re-decoded line must read this much likelier, per character that is not ASCII
+# (in natural-log units), to be kept: clean text never gains that much.
+GAIN_NEEDED = 2.5
+
+
+def _tier(character: str) -> float:
+    """How common a Han character is by the standards' own tiers: GB 2312 level 1 and
+    Big5 level 1 hold the common characters of simplified and traditional Chinese."""
+    try:
+        lead = character.encode("gb2312")[0]
+        return -8.0 if lead <= 0xD7 else -12.0
+    except UnicodeEncodeError:
+        pass
+    try:
+        lead = character.encode("big5")[0]
+        return -8.0 if lead <= 0xC6 else -12.0
+    except UnicodeEncodeError:
+        return -16.0
+
+
+def _plausibility(character: str, singles: dict[str, float]) -> float:
+    """A rough log-likelihood of one character in text of any of our languages."""
+    if _is_han(character):
+        return max(singles.get(character, -30.0), _tier(character))
+    code = ord(character)
+    if 0x3040 <= code <= 0x30FF:  # kana: Japanese is as welcome as Chinese
+        return -8.0
+    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E or character in PUNCTUATION:
+        return -6.0
+    if 0xAC00 <= code <= 0xD7A3:  # Hangul
+        return -8.0
+    if unicodedata.category(character) in ("Co", "Cc", "Cs", "Cn") or character == "\ufffd":
+        return -20.0
+    if 0x2000 <= code <= 0x206F or character in "©®°±×÷·€™":
+        return -8.0  # punctuation and symbols Western text uses
+    return -14.0  # accented letters, Greek, Cyrillic, box drawing: in mojibake, noise
+
+
+def quality(text: str) -> float:
+    """Mean plausibility of the characters that are not ASCII (0 when there are none)."""
+    singles = model().singles
+    values = [_plausibility(c, singles) for c in text if ord(c) >= 0x80]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _readings(line: str) -> list[tuple[str, str]]:
+    """Every re-decoding of `line` that decodes cleanly: (text, kind)."""
+    if line.isascii():
+        return []
+    found = []
+    for kind, to_bytes, encoding in _READINGS:
+        try:
+            candidate = to_bytes(line).decode(encoding)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if candidate != line:
+            found.append((candidate, kind))
+    return found
+
+
+def _undo_line(line: str, depth: int = 3) -> tuple[str, list[str]]:
+    """The best-reading line that undoing up to `depth` wrong decodings gives: a line
+    garbled twice may look no better after the first step, so every path is tried."""
+    best: tuple[float, str, list[str]] = (quality(line), line, [])
+    if depth == 0:
+        return line, []
+    for candidate, kind in _readings(line):
+        text, kinds = _undo_line(candidate, depth - 1)
+        value = quality(text)
+        if value > best[0] + 0.01:
+            best = (value, text, [kind, *kinds])
+    return best[1], best[2]
+
+
+def undo_wrong_decodings(text: str) -> tuple[str, list[str]]:
+    """`text` with every lossless wrong decoding undone, line by line (twice garbled
+    lines are undone twice), and which kinds were found, in order of first sight."""
+    kinds: list[str] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        undone, found = _undo_line(line)
+        if found and quality(undone) - quality(line) >= GAIN_NEEDED:
+            lines[number] = undone
+            found += ["twice"] if len(found) > 1 else []
+            kinds += [kind for kind in dict.fromkeys(found) if kind not in kinds]
+    return "\n".join(lines), kinds
+
+
+def describe(kinds: list[str]) -> str:
+    """The kinds of damage found, for people: "UTF-8 read as GBK; Big5 read as GBK"."""
+    return "; ".join(DAMAGE[kind] for kind in kinds)
