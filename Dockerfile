@@ -21,8 +21,8 @@ COPY . .
 # collectstatic runs with DEBUG off, which demands a SECRET_KEY; this one exists only at build time.
 RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --no-create-home nice \
-    && mkdir -p /app/media \
-    && chown nice /app/media
+    && mkdir -p /app/media /app/var/cache \
+    && chown nice /app/media /app/var/cache
 
 USER 1000
 EXPOSE 8000

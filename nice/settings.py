@@ -185,6 +185,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _CACHE_KEY_PREFIX = hashlib.blake2b(
     repr([DATABASES["default"].get(k) for k in ("NAME", "HOST", "PORT")]).encode(), digest_size=6
 ).hexdigest()  # one cache may serve several sites: each database gets its own keys
+_CACHE: dict[str, object]
 if os.environ.get("REDIS_URL"):
     _CACHE = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

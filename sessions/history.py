@@ -8,7 +8,7 @@ later schema changes and deleted talks.
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from sessions.models import Session, SessionRevision, Talk, TalkPresenter
@@ -90,9 +90,7 @@ def record(session: Session, user, summary: str, before: dict | None) -> Session
     """
     after = snapshot(session)
     if before is not None:
-        Session.objects.filter(pk=session.pk).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
+        Session.objects.filter(pk=session.pk).mark_changed()
         session.refresh_from_db(fields=["version", "updated_at"])
     return SessionRevision.objects.create(
         session=session,

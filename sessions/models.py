@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from nice import pagecache
 from nice.fields import PdfFileField, SafeImageField
 from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from nice.uploads import RandomUploadPath
@@ -356,6 +357,13 @@ class SessionQuerySet(models.QuerySet["Session"]):
     def past(self, now: datetime | None = None) -> SessionQuerySet:
         now = now or timezone.now()
         return self.alias(until=Coalesce("ends_at", "starts_at")).filter(until__lt=now)
+
+    def mark_changed(self) -> int:
+        """A new version for these sessions (calendars, feeds and open editors see the
+        change). A bulk statement sends no signal, so it tells the page cache itself."""
+        count = self.update(version=F("version") + 1, updated_at=timezone.now())
+        pagecache.content_changed()
+        return count
 
     def newest_first(self) -> SessionQuerySet:
         """The order of every list that is paged: by start, then number, so two sessions

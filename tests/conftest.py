@@ -23,11 +23,29 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """arXiv answers are cached; each test starts without them."""
+def fresh_cache(settings):
+    """Each test starts with an empty cache of its own (pages, arXiv answers), in memory:
+    the file cache of settings.py would be shared with other test runs on the machine."""
     from django.core.cache import cache
 
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
     cache.clear()
+
+
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries):
+    """Counts a page's own queries. The content version of the page cache
+    (nice.pagecache) costs one query after each write, for the next request
+    whatever it is; it is looked up first and tested on its own."""
+    from nice import pagecache
+
+    def counting(*args, **kwargs):
+        pagecache.current_version()
+        return django_assert_num_queries(*args, **kwargs)
+
+    return counting
 
 
 @pytest.fixture

@@ -80,6 +80,14 @@ def test_no_page_has_inline_script_or_style(client, url):
 
 
 @pytest.mark.django_db
-def test_htmx_requests_carry_the_csrf_token(client):
+def test_htmx_requests_carry_the_csrf_token(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("organizer"))
     html = client.get("/").content.decode()
     assert re.search(r"<body hx-headers='\{\"x-csrftoken\": \"[A-Za-z0-9]{64}\"\}'>", html)
+
+
+def test_anonymous_pages_carry_no_csrf_token_and_set_no_cookie(client, db):
+    """Visitors only read (htmx GETs): a page without a token is the same for everyone."""
+    response = client.get("/")
+    assert "csrf" not in response.content.decode().lower()
+    assert not response.cookies

@@ -18,8 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import F
-from django.utils import timezone
 
 from nice.media import process_image
 from papers.models import Paper
@@ -154,9 +152,7 @@ class ArchiveWriter:
         elif changed:
             self.report.updated["sessions"] += 1
             # Calendars and open editors must see that it changed.
-            Session.objects.filter(pk=session.pk).update(
-                version=F("version") + 1, updated_at=timezone.now()
-            )
+            Session.objects.filter(pk=session.pk).mark_changed()
         else:
             self.report.unchanged["sessions"] += 1
         return session, talks.talks

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nice import pagecache
 from nice.markdown import render_markdown
 from nice.text import LONG_TEXT_MAX_LENGTH, clean_text
 from papers.arxiv import fetch_arxiv
@@ -419,6 +420,7 @@ def _renumber(session: Session, ordered_ids: list[int]) -> None:
     for position, talk_id in enumerate(ordered_ids, start=1):
         talks[talk_id].order = position
     Talk.objects.bulk_update(talks.values(), ["order"])
+    pagecache.content_changed()  # a bulk statement sends no signal
 
 
 @login_required

@@ -1,0 +1,268 @@
+"""Public pages served from a cache that every write invalidates at once.
+
+The rule: a response is *public* when anyone asking the same URL, in the same
+language, would get the same bytes. Only public responses are cached, given
+ETag/Last-Modified (so browsers and proxies get 304s) and gzip-compressed.
+Everything else (logged-in pages, anything that used a CSRF token, set a
+cookie or said `private`) passes through untouched: never cached for others,
+and never compressed, because a compressed secret next to reflected input is
+what BREACH reads (issue 13: "never for responses that carry a CSRF token").
+
+Invalidation is exact and global: every key carries the *content version*, a
+token that changes whenever a row of the archive's apps is written (every
+writer saves through the models, so their signals cover the writers, the
+admin and the workspace alike; the few bulk statements call
+`content_changed()` themselves) and whenever a session starts or ends (what
+is "coming" and what is "past" changes with the clock, not with a write).
+One version for the whole site is coarse, but writes are rare next to reads,
+and a finer one would have to know which pages show what, which is exactly
+the kind of rule that goes stale.
+
+The version lives in the shared cache (file cache on one machine, Redis across
+machines), so a change made through one worker or instance is seen by all.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min, Q
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
+
+VERSION_KEY = "content-version"
+# Apps whose rows public pages show. A write to any of their models changes the version.
+CONTENT_APPS = frozenset({"nice_sessions", "papers", "search"})
+# Cookies that change what a page shows to this visitor (the language is in the key).
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Trigger", "HX-Boosted", "HX-History-Restore-Request")
+# Headers of the view's response worth keeping; the outer middleware adds the rest again.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary", "Link")
+# Below this, gzip's own header costs more than it saves.
+MIN_COMPRESSED_LENGTH = 200
+
+
+@dataclass
+class ContentVersion:
+    token: str
+    changed_at: datetime
+    # When a public session next starts or ends; None: nothing ahead; unknown until looked up.
+    next_change_at: datetime | None = None
+    next_change_known: bool = False
+
+
+def _store(version: ContentVersion) -> ContentVersion:
+    cache.set(VERSION_KEY, version, timeout=None)
+    return version
+
+
+def publish_new_version() -> ContentVersion:
+    """A new token for everybody: every cached page is stale from now on."""
+    return _store(ContentVersion(token=uuid.uuid4().hex, changed_at=timezone.now()))
+
+
+def _next_clock_change(now: datetime) -> datetime | None:
+    """When a public session next starts or ends. One query, after each new version."""
+    from sessions.models import Session
+
+    moments = Session.objects.public().aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)),
+        end=Min("ends_at", filter=Q(ends_at__gt=now)),
+    )
+    return min(filter(None, moments.values()), default=None)
+
+
+def current_version() -> ContentVersion:
+    now = timezone.now()
+    version = cache.get(VERSION_KEY)
+    if version is None or (version.next_change_at is not None and now >= version.next_change_at):
+        version = publish_new_version()
+    if not version.next_change_known:
+        version.next_change_at = _next_clock_change(now)
+        version.next_change_known = True
+        _store(version)
+    return version
+
+
+def content_changed(**kwargs) -> None:
+    """Called on every write to the archive (signals, and by bulk statements directly).
+
+    Outside a transaction the row is already committed: publish at once. Inside
+    one, publish when it commits (once per transaction), never before: a reader
+    that rendered the old rows under a new version would keep them cached. Until
+    then this connection counts its own uncommitted changes, so what it reads
+    itself (a test, or a view that writes then renders) is never served stale.
+    """
+    connection = transaction.get_connection()
+    connection.nice_uncommitted_changes = getattr(connection, "nice_uncommitted_changes", 0) + 1
+    if not connection.in_atomic_block:
+        publish_new_version()
+    elif not _publish_pending(connection):
+        transaction.on_commit(publish_new_version)
+
+
+def _publish_pending(connection) -> bool:
+    return any(callback is publish_new_version for _, callback, _ in connection.run_on_commit)
+
+
+def model_written(sender, **kwargs) -> None:
+    """post_save / post_delete / m2m_changed receiver: only the archive's own models count."""
+    if sender._meta.app_label in CONTENT_APPS:
+        content_changed()
+
+
+def version_key() -> str:
+    token = current_version().token
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and _publish_pending(connection):
+        # Our own uncommitted writes: a key nobody else shares.
+        return f"{token}.{id(connection)}.{connection.nice_uncommitted_changes}"
+    return token
+
+
+@dataclass
+class CachedPage:
+    status: int
+    content: bytes
+    headers: list[tuple[str, str]]
+    etag: str
+    last_modified: datetime
+    compressed: bytes | None = field(default=None)
+
+    @classmethod
+    def of(cls, response: HttpResponse, last_modified: datetime) -> CachedPage:
+        content = response.content
+        compressed = None
+        if len(content) >= MIN_COMPRESSED_LENGTH:
+            compressed = gzip.compress(content, compresslevel=6, mtime=0)
+        return cls(
+            status=response.status_code,
+            content=content,
+            headers=[(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)],
+            # Weak: the gzip and the plain bytes are the same page, not the same bytes.
+            etag=f'W/"{hashlib.blake2b(content, digest_size=16).hexdigest()}"',
+            last_modified=last_modified,
+            compressed=compressed,
+        )
+
+    def response_for(self, request: HttpRequest) -> HttpResponseBase:
+        response = HttpResponse(self.content, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        if self.compressed is not None:
+            patch_vary_headers(response, ["Accept-Encoding"])
+            if "gzip" in request.headers.get("Accept-Encoding", ""):
+                response.content = self.compressed
+                response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+        response["ETag"] = self.etag
+        response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        _public_cache_control(response)
+        # A 304 when the browser has this page already; else the page itself.
+        conditional = get_conditional_response(
+            request,
+            etag=self.etag,
+            last_modified=int(self.last_modified.timestamp()),
+            response=response,
+        )
+        return conditional or response
+
+
+def _public_cache_control(response: HttpResponseBase) -> None:
+    """Browsers ask again every time (a 304 is cheap); a CDN or proxy may keep the
+    page briefly and serve it stale while we are down."""
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.PUBLIC_CACHE_SECONDS,
+        stale_while_revalidate=settings.PUBLIC_CACHE_SECONDS,
+        stale_if_error=24 * 3600,
+    )
+
+
+def _is_public_request(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if any(name in request.COOKIES for name in PERSONAL_COOKIES):
+        return False
+    match = request.resolver_match
+    return bool(
+        match and match.namespace == "sessions" and not (match.url_name or "").startswith("manage-")
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    parts = [
+        version_key(),
+        request.scheme or "",
+        request.get_host(),
+        request.get_full_path(),
+        get_language() or "",
+        *(request.headers.get(name, "") for name in HTMX_HEADERS),
+    ]
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+    return f"page:{digest}"
+
+
+def _is_public_response(request: HttpRequest, response: HttpResponseBase) -> bool:
+    return (
+        response.status_code == 200
+        and isinstance(response, HttpResponse)  # not streamed, not a file
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+class PublicPageCacheMiddleware:
+    """Serves and stores public pages; see the module docstring for the rule.
+
+    Installed late, after AuthenticationMiddleware: it decides in process_view,
+    once the URL is resolved, and stores the view's response before the outer
+    middleware (CSRF, security headers, CSP) adds what those add to every response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not _is_public_request(request):
+            return None
+        request.page_cache_key = _page_key(request)  # type: ignore[attr-defined]
+        cached = cache.get(request.page_cache_key)  # type: ignore[attr-defined]
+        if cached is None:
+            return None
+        response = cached.response_for(request)
+        response.served_from_page_cache = True
+        return response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        key = getattr(request, "page_cache_key", None)
+        if key is None or getattr(response, "served_from_page_cache", False):
+            signed_in = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+            if key is None and signed_in and not response.has_header("Cache-Control"):
+                # Perhaps a logged-in page: no proxy may keep it for someone else. A view
+                # that said otherwise (a published session's card is public) knows better.
+                patch_cache_control(response, private=True)
+            return response
+        if not _is_public_response(request, response):
+            return response
+        assert isinstance(response, HttpResponse)
+        page = CachedPage.of(response, last_modified=current_version().changed_at)
+        cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+        return page.response_for(request)
