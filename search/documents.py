@@ -98,11 +98,14 @@ def _talks(ids: list[int]) -> list[SearchDocument]:
         "paper__keywords",
     )
     public = set(Talk.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
-    return [_talk_document(talk, talk.pk in public) for talk in talks]
+    session_urls: dict[int, str] = {}  # reverse() once per session, not per talk
+    return [_talk_document(talk, talk.pk in public, session_urls) for talk in talks]
 
 
-def _talk_document(talk: Talk, public: bool) -> SearchDocument:
+def _talk_document(talk: Talk, public: bool, session_urls: dict[int, str]) -> SearchDocument:
     session, paper = talk.session, talk.paper
+    if session.pk not in session_urls:
+        session_urls[session.pk] = session.get_absolute_url()
     series = session.series
     people = [row.person.name for row in talk.talk_presenters.all()]
     keywords = [keyword.name for keyword in session.keywords.all()]
@@ -122,7 +125,7 @@ def _talk_document(talk: Talk, public: bool) -> SearchDocument:
             series.name,
         ],
         public=public,
-        url=talk.get_absolute_url(),
+        url=f"{session_urls[session.pk]}#talk-{talk.pk}",  # as Talk.get_absolute_url()
         title=talk.title,
         body=plain(talk.summary),
         meta={
