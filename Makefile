@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Python 3.13 (.python-version): pyenv's if it has one, else the system's.
 PYTHON313 ?= $(shell pyenv which python3.13 2>/dev/null || command -v python3.13 || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
 
-.PHONY: run test test-sqlite test-postgres lint bench messages clean
+.PHONY: run test test-sqlite test-postgres test-instances lint bench messages clean
 
 $(PY):
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed: pyenv install 3.13 (or apt-get install python3.13)"; exit 1; }
@@ -39,6 +39,10 @@ test-postgres: $(VENV)/.dev
 	  postgres*) $(PY) -m pytest ;; \
 	  *) scripts/with-postgres $(PY) -m pytest ;; \
 	esac
+
+# Two app servers on one PostgreSQL and one Redis: a change, an upload and a crash (CI runs it).
+test-instances: $(VENV)/.dev
+	scripts/with-postgres $(PY) scripts/two_instances.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

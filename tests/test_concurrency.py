@@ -128,6 +128,7 @@ def test_it_saves_every_talk_of_parallel_adds_on_two_gunicorn_workers(tmp_path):
         "DATABASE_URL": f"sqlite:///{database}",
         "DEBUG": "true",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "CACHE_DIR": str(tmp_path / "cache"),  # its own, shared by its two workers
         "LOG_LEVEL": "WARNING",
     }
     manage(env, "migrate", "--noinput")
