@@ -51,6 +51,8 @@ ONE_THING = {
 LISTS = {
     "home": "/",
     "search": f"/search/?q={SECRET.lower()}",  # the box echoes it in lower case
+    "search-suggest": f"/search/suggest/?q={SECRET.lower()}",
+    "api-search": f"/api/v1/search?q={SECRET.lower()}",
     "series": "/nice/",
     "series-calendar": "/nice/calendar.ics",
     "series-atom": "/nice/feed/atom/",
@@ -65,6 +67,7 @@ NOTHING_OF_IT = {
     "series-calendar-qr": "/nice/calendar-qr.svg",
     "api-series-list": "/api/v1/series",
     "api-openapi": "/api/openapi.json",
+    "opensearch": "/search/opensearch.xml",
 }
 
 
@@ -114,7 +117,9 @@ def world():
 
 
 def visit(client, world, role: str, status: str, url: str):
-    world["session"].__class__.objects.filter(pk=world["session"].pk).update(status=status)
+    session = world["session"]
+    session.status = status
+    session.save(update_fields=["status"])  # as the workspace does: the search index follows
     user = world["users"][role]
     if user:
         client.force_login(user)
