@@ -1,7 +1,9 @@
 """Read the shapes presenters keep their papers in: an awesome-style paper list
 (`- [x] **Name**: Title. CVPR2025 [Paper](…) [Code](…)` + an indented summary,
-grouped under `## Topic Venue` headings) and exported study notes (`[VENUE YEAR]
-Title` lines, a GitHub link, then notes until the next paper or topic heading).
+grouped under `## Topic Venue` headings), numbered lists (`1. Title. CVPR 2024
+[arXiv](…)`), Markdown tables (`| Title | Venue | Paper | Code |`), bare arXiv
+links one a line, and exported study notes (`[VENUE YEAR] Title` lines, a GitHub
+link, then notes until the next paper or topic heading).
 
 Pure parsing: PaperEntry records, each with the line it starts on and the
 problems found in it (a malformed arXiv link, a year no paper has), each with
@@ -34,6 +36,29 @@ class PaperEntry:
 
 
 _LIST_ITEM = re.compile(r"^- \[[ xX]\] \*\*(?P<name>.+?)\*\*\s*:?\s*(?P<rest>.*)$")
+_NUMBERED = re.compile(r"^\d{1,4}[.)]\s+(?P<rest>\S.*)$")
+_BOLD_NAME = re.compile(r"^\*\*(?P<name>.+?)\*\*\s*:?\s*(?P<rest>.*)$")
+_LEADING_LINK = re.compile(r"^\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*[.:,]?\s*(?P<rest>.*)$")
+_BARE_ARXIV = re.compile(
+    r"^(?:[-*+]\s+)?<?(?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^\s>]+)>?\s*$",
+    re.IGNORECASE,
+)
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_URL = re.compile(r"https?://\S+")
+_PARENTHESIZED_VENUE = re.compile(
+    r"\s*[(（\[](?P<venue>[A-Za-z][A-Za-z&-]*\s?'?\d{2,4})[)）\]]\s*$"
+)
+# What a table's header cells mean, by the words they contain.
+_COLUMNS = (
+    ("title", ("title", "paper title", "name", "标题", "题目", "论文标题")),
+    ("venue", ("venue", "conference", "conf", "journal", "会议", "期刊", "来源")),
+    ("year", ("year", "年份", "年")),
+    ("paper", ("paper", "link", "pdf", "arxiv", "url", "论文", "链接")),
+    ("code", ("code", "github", "repo", "代码")),
+    ("project", ("page", "project", "homepage", "website", "主页", "项目")),
+    ("notes", ("notes", "note", "summary", "abstract", "笔记", "总结", "摘要", "备注")),
+)
 _LINK = re.compile(r"\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)")
 _VENUE_AT_END = re.compile(r"(?:^|[\s.])(?P<name>[A-Z][A-Za-z]+)\s?'?(?P<year>\d{4,})\.?$")
 _VENUE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z&-]*)\s?'?(?P<year>\d{4,}|\d{2})$")
@@ -101,22 +126,129 @@ def _apply_link(entry: PaperEntry, label: str, url: str, line: int) -> None:
 
 
 def parse_paper_list(text: str) -> list[PaperEntry]:
+    """Papers of a list in any of the shapes above, mixed freely, in file order."""
     entries: list[PaperEntry] = []
     topic = ""
+    table: dict[str, int] | None = None
     for number, line in enumerate(text.split("\n"), start=1):
+        if _TABLE_ROW.match(line):
+            cells = _cells(line)
+            if table is None:
+                table = _table_columns(cells)
+            elif table and not _TABLE_RULE.match(line):
+                entry = _table_entry(cells, table, number, topic)
+                if entry is not None:
+                    entries.append(entry)
+            continue
+        table = None
         if line.startswith("## "):
             topic = _topic_without_venue(line[3:].strip())
             continue
-        match = _LIST_ITEM.match(line)
-        if match:
-            entries.append(_list_entry(match, number, topic))
-        elif entries and (line.startswith("  ") or not line.strip()):
+        entry = _line_entry(line, number, topic)
+        if entry is not None:
+            entries.append(entry)
+        elif (
+            entries
+            and entries[-1].notes_lines is not None
+            and (line.startswith("  ") or not line.strip())
+        ):
             entries[-1].notes_lines.append(line)
         elif line.startswith("#"):
             topic = ""
     for entry in entries:
-        entry.notes = _markdown(entry.notes_lines)
+        entry.notes = entry.notes or _markdown(entry.notes_lines)
     return entries
+
+
+def _line_entry(line: str, number: int, topic: str) -> PaperEntry | None:
+    """The paper a list line starts, in any list shape; None if it starts none."""
+    match = _LIST_ITEM.match(line)
+    if match:
+        return _list_entry(match["name"], match["rest"], number, topic)
+    match = None if line.startswith("  ") else _BARE_ARXIV.match(line.strip())
+    if match:
+        return _bare_arxiv_entry(match["url"], number, topic)
+    match = _NUMBERED.match(line)
+    if match:
+        rest = match["rest"]
+        named = _BOLD_NAME.match(rest)
+        if named:
+            return _list_entry(named["name"], named["rest"], number, topic)
+        linked = _LEADING_LINK.match(rest)
+        if linked and not _ARXIV_PAPER_LINK.search(linked["label"]):
+            entry = _list_entry("", linked["rest"], number, topic)
+            _apply_link(entry, "paper", linked["url"], number)
+            entry.title = linked["label"].strip() + (f": {entry.title}" if entry.title else "")
+            return entry
+        return _list_entry("", rest, number, topic)
+    return None
+
+
+def _bare_arxiv_entry(url: str, number: int, topic: str) -> PaperEntry:
+    entry = PaperEntry(line=number, title="", topic=topic)
+    _apply_link(entry, "paper", url, number)
+    if entry.arxiv_id:
+        entry.title = f"arXiv:{entry.arxiv_id}"
+        entry.problems.append(
+            (number, f"a bare arXiv link: the title is “{entry.title}” until someone edits it")
+        )
+    else:
+        entry.title = url
+    return entry
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _table_columns(header: list[str]) -> dict[str, int]:
+    """Which column holds what, from the header row; empty if it has no title column."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = cell.strip("* ").lower()
+        for meaning, words in _COLUMNS:
+            if meaning not in columns and name in words:
+                columns[meaning] = index
+                break
+    return columns if "title" in columns else {}
+
+
+def _table_entry(
+    cells: list[str], columns: dict[str, int], number: int, topic: str
+) -> PaperEntry | None:
+    def cell(meaning: str) -> str:
+        index = columns.get(meaning)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    title = cell("title")
+    entry = PaperEntry(line=number, title="", topic=topic)
+    for link in _LINK.finditer(title):
+        _apply_link(entry, "paper", link["url"], number)
+    title = _LINK.sub(lambda link: link["label"], title).replace("**", "").strip()
+    if not title:
+        return None
+    for meaning in ("paper", "code", "project"):
+        value = cell(meaning)
+        links = [(link["label"], link["url"]) for link in _LINK.finditer(value)]
+        links += [(meaning, url) for url in _URL.findall(_LINK.sub("", value))]
+        for label, url in links:
+            _apply_link(entry, meaning if meaning != "paper" else label, url, number)
+    problems: list[str] = []
+    venue = cell("venue")
+    year = cell("year")
+    if venue:
+        entry.venue, entry.year = venue_and_year(
+            venue.replace(" ", "") if year == "" else venue + year, problems
+        )
+        if not entry.venue and not entry.year:
+            entry.venue = venue
+    elif year:
+        _name, entry.year = venue_and_year(f"Y{year}", problems)
+    entry.problems += [(number, problem) for problem in problems]
+    entry.title = title
+    entry.notes = cell("notes")
+    entry.notes_lines = []
+    return entry
 
 
 def _topic_without_venue(heading: str) -> str:
@@ -124,20 +256,26 @@ def _topic_without_venue(heading: str) -> str:
     return _VENUE_AT_END.sub("", heading).strip() or heading
 
 
-def _list_entry(match, number: int, topic: str) -> PaperEntry:
-    rest = match["rest"]
+def _list_entry(name: str, rest: str, number: int, topic: str) -> PaperEntry:
+    """`**name**: rest`, where rest is a title, perhaps a venue, then links."""
     entry = PaperEntry(line=number, title="", topic=topic)
     for link in _LINK.finditer(rest):
         _apply_link(entry, link["label"], link["url"], number)
-    title = _LINK.sub("", rest).strip()
-    venue = _VENUE_AT_END.search(title)
+    for url in _URL.findall(_LINK.sub("", rest)):
+        _apply_link(entry, "", url.rstrip(".,;"), number)
+    title = _URL.sub("", _LINK.sub("", rest)).strip()
+    venue = _VENUE_AT_END.search(title) or _PARENTHESIZED_VENUE.search(title)
     if venue:
         problems: list[str] = []
-        entry.venue, entry.year = venue_and_year(venue["name"] + venue["year"], problems)
+        if "name" in venue.groupdict():
+            entry.venue, entry.year = venue_and_year(venue["name"] + venue["year"], problems)
+        else:
+            entry.venue, entry.year = venue_and_year(venue["venue"].replace(" ", ""), problems)
         entry.problems += [(number, problem) for problem in problems]
         title = title[: venue.start()].strip()
-    title = title.rstrip(". ").strip()
-    entry.title = f"{match['name'].strip()}: {title}" if title else match["name"].strip()
+    title = title.rstrip(".,:;- ").strip()
+    name = name.strip()
+    entry.title = f"{name}: {title}" if name and title else (name or title)
     return entry
 
 
@@ -212,3 +350,16 @@ def _markdown(lines: list[str]) -> str:
             line = "  " * depth + "- " + line[bullet.end() :]
         result.append(line.rstrip())
     return "\n".join(result).strip()
+
+
+# ---------------------------------------------------------------- garbled lists
+
+
+def apply_choices(text: str, choices: dict[tuple[int, int], str]) -> str:
+    """`text` with the character at each (line, column) replaced by the one chosen
+    (1-based lines, 0-based columns: where papers.mojibake.Unsure points)."""
+    lines = text.split("\n")
+    for (line, column), character in choices.items():
+        current = lines[line - 1]
+        lines[line - 1] = current[:column] + character + current[column + 1 :]
+    return "\n".join(lines)

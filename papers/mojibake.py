@@ -539,6 +539,7 @@ def _gbk_tokens(line: str) -> list[str | Hole] | None:
 CONTEXT = 4
 # Candidates per hole that reach the joint decision, and holes decided together.
 SHORTLIST = 5
+PAIR_SHORTLIST = 7
 # Neighbouring holes with at most this many readings together are tried in every combination.
 JOINT_LIMIT = 100
 MAX_CLUSTER = 3
@@ -635,7 +636,7 @@ def _decide_cluster(
         scores = _window_scores(line.tokens, index, hole, document, others)
         shortlists.append(sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
         if len(cluster) > 1:
-            shortlists[-1] = shortlists[-1][:SHORTLIST]
+            shortlists[-1] = shortlists[-1][: SHORTLIST if len(cluster) > 2 else PAIR_SHORTLIST]
     start, end = cluster[0] - CONTEXT, cluster[-1] + CONTEXT + 1
     scored: list[tuple[float, tuple[int, ...]]] = []
     for combination in itertools.product(*shortlists):
