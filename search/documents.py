@@ -24,7 +24,7 @@ Kind = SearchDocument.Kind
 # Anything that has never happened sorts last.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 BODY_LIMIT = 2000
-_MARKUP = re.compile(r"[*_`#>$|~]+|!?\[|\]\([^)]*\)")
+_MARKUP = re.compile(r"[*_`#$|~]+|!?\[|\]\([^)]*\)")
 _YEAR_AT_END = re.compile(r"[\s'’]*(?:(?:19|20)\d{2}|'\d{2})$")
 
 

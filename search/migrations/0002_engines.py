@@ -9,7 +9,7 @@ from django.db import migrations
 
 POSTGRES = [
     (
-        "CREATE INDEX search_vector ON search_searchdocument USING gin (vector) WHERE public",
+        "CREATE INDEX search_vector ON search_searchdocument USING gin (vector)",
         "DROP INDEX IF EXISTS search_vector",
     ),
 ]

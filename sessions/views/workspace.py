@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,9 +25,10 @@ from nice.text import LONG_TEXT_MAX_LENGTH, clean_text
 from papers.arxiv import fetch_arxiv
 from papers.models import Paper
 from papers.writers import write_paper
+from search import query as search_index
 from sessions import history, writers
 from sessions.forms import AddTalkForm, SessionForm, TalkForm
-from sessions.models import Person, Series, Session, SessionRevision, Talk, fold_name
+from sessions.models import Person, Series, Session, SessionRevision, Talk
 from sessions.views.public import HtmxHttpRequest
 
 # ---------------------------------------------------------------- access
@@ -507,6 +507,14 @@ def _require_some_series(user) -> None:
         raise PermissionDenied
 
 
+def _people_matching(user, query: str) -> list[Person]:
+    """The search index's best people for `query` (drafts' too) that `user` may see."""
+    hits = search_index.search(query, [search_index.Kind.PERSON], cap=40, public_only=False)
+    ids = [hit.object_id for hit in hits.ranked(search_index.Kind.PERSON)]
+    found = Person.objects.visible_to(user).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found][:8]
+
+
 @login_required
 @require_safe
 def people_search(request: HttpRequest) -> HttpResponse:
@@ -517,13 +525,7 @@ def people_search(request: HttpRequest) -> HttpResponse:
     )
     _series_for(request.user, talk.session.series.slug)
     query = " ".join(request.GET.get("name", "").split())[:100]
-    people = (
-        Person.objects.visible_to(request.user)
-        .filter(Q(name__icontains=query) | Q(name_key__contains=fold_name(query)))
-        .order_by("name")[:8]
-        if query
-        else []
-    )
+    people = _people_matching(request.user, query) if query else []
     return render(
         request,
         "manage/editor.html#people-results",
