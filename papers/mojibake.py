@@ -37,6 +37,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0x8E, 0x9E, 0xAD)
 # Latin-1 readings lose the C1 controls (0x80-0x9F) when control characters are
 # cleaned away, and the soft hyphen when it is treated as invisible.
@@ -807,18 +809,19 @@ def looks_garbled(text: str) -> bool:
 
 _LOST_FOR_GOOD = re.compile("(?:锟斤拷)+|\ufffd")
 
-# What each kind of damage is called in reports.
+# What each kind of damage is called in reports (marked for translation; the
+# workspace shows them translated, the command line in English).
 DAMAGE = {
-    "utf8-as-cp1252": "UTF-8 read as Windows-1252",
-    "utf8-as-latin1": "UTF-8 read as Latin-1",
-    "utf8-as-gbk": "UTF-8 read as GBK",
-    "gbk-as-cp1252": "GBK read as Windows-1252 or Latin-1",
-    "big5-as-gbk": "Big5 read as GBK",
-    "gbk-as-big5": "GBK read as Big5",
-    "utf8-as-big5": "UTF-8 read as Big5",
-    "big5-as-cp1252": "Big5 read as Windows-1252 or Latin-1",
-    "twice": "garbled twice",
-    "lost": "characters lost for good (锟斤拷 or U+FFFD)",
+    "utf8-as-cp1252": gettext_noop("UTF-8 read as Windows-1252"),
+    "utf8-as-latin1": gettext_noop("UTF-8 read as Latin-1"),
+    "utf8-as-gbk": gettext_noop("UTF-8 read as GBK"),
+    "gbk-as-cp1252": gettext_noop("GBK read as Windows-1252 or Latin-1"),
+    "big5-as-gbk": gettext_noop("Big5 read as GBK"),
+    "gbk-as-big5": gettext_noop("GBK read as Big5"),
+    "utf8-as-big5": gettext_noop("UTF-8 read as Big5"),
+    "big5-as-cp1252": gettext_noop("Big5 read as Windows-1252 or Latin-1"),
+    "twice": gettext_noop("garbled twice"),
+    "lost": gettext_noop("characters lost for good (锟斤拷 or U+FFFD)"),
 }
 
 

@@ -5,7 +5,7 @@ Included once by nice/urls.py; names are reversed as "sessions:<name>".
 
 from django.urls import include, path
 
-from sessions.views import api, downloads, feeds, public, workspace
+from sessions.views import api, downloads, feeds, paper_lists, public, workspace
 from sessions.views import search as search_views
 
 app_name = "sessions"
@@ -17,6 +17,10 @@ manage_patterns = [
     path("", workspace.dashboard, name="manage-dashboard"),
     path("people/", workspace.people_search, name="manage-people"),
     path("preview/", workspace.markdown_preview, name="manage-preview"),
+    path("paper-lists/", paper_lists.paper_list_upload, name="manage-paper-list"),
+    path(
+        "paper-lists/import/", paper_lists.paper_list_import, name="manage-paper-list-import"
+    ),
     path("<slug:slug>/new/", workspace.session_new, name="manage-session-new"),
     path(session_prefix, workspace.session_edit, name="manage-session"),
     path(session_prefix + "status/", workspace.session_status, name="manage-session-status"),
