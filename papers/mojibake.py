@@ -37,8 +37,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.utils.translation import gettext_noop
-
 LOST_BYTES = (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0x8E, 0x9E, 0xAD)
 # Latin-1 readings lose the C1 controls (0x80-0x9F) when control characters are
 # cleaned away, and the soft hyphen when it is treated as invisible.
@@ -808,6 +806,13 @@ def looks_garbled(text: str) -> bool:
 # ---------------------------------------------------------------- lossless wrong decodings
 
 _LOST_FOR_GOOD = re.compile("(?:锟斤拷)+|\ufffd")
+
+
+def gettext_noop(message: str) -> str:
+    """Marks `message` for makemessages (by this name) without needing Django's settings:
+    this module also runs in scripts that never set Django up."""
+    return message
+
 
 # What each kind of damage is called in reports (marked for translation; the
 # workspace shows them translated, the command line in English).
