@@ -273,13 +273,16 @@ PAIR_WEIGHT = 0.3
 DOCUMENT_WEIGHT = 1.5
 
 
+_ENG: dict[int, int] = {}  # the "eng" tag's index, per model
+
+
 def _word_score(m: Model, text: str) -> float:
     """Best segmentation of `text` into words, each charged its log-probability and
     how well its part of speech follows the previous word's."""
     words = m.words
     bonus = m.bonus
     size = len(m.tags)
-    eng = m.tags.index("eng")
+    eng = _ENG.get(id(m)) or _ENG.setdefault(id(m), m.tags.index("eng"))
     length = len(text)
     # states[i]: {tag of the word ending at i: best score}
     states: list[dict[int, float]] = [{} for _ in range(length + 1)]
@@ -304,10 +307,12 @@ def _word_score(m: Model, text: str) -> float:
                 rare = math.log(0.01) if _is_rare(first) else 0.0
                 found.insert(0, (1, m.unknown_char - 6.0 + rare, eng))
         for span, log_p, tag in found:
-            best = max(
-                score + (TAG_WEIGHT * bonus[previous * size + tag] if previous >= 0 else 0.0)
-                for previous, score in here.items()
-            )
+            best = -math.inf
+            for previous, value in here.items():
+                if previous >= 0:
+                    value += TAG_WEIGHT * bonus[previous * size + tag]
+                if value > best:
+                    best = value
             target = states[start + span]
             value = best + log_p - WORD_PENALTY
             if value > target.get(tag, -math.inf):
@@ -330,6 +335,21 @@ def _pair_score(m: Model, text: str, document: dict[str, int]) -> float:
         if seen:
             total += DOCUMENT_WEIGHT * math.log1p(seen)
     return total
+
+
+class _Scorer:
+    """score() against one document's pairs, remembering what it scored: the same
+    window comes up again for a hole's shortlist and its final choice."""
+
+    def __init__(self, document: dict[str, int]) -> None:
+        self.document = document
+        self.seen: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        value = self.seen.get(text)
+        if value is None:
+            value = self.seen[text] = score(text, self.document)
+        return value
 
 
 def score(text: str, document: dict[str, int] | None = None) -> float:
@@ -594,7 +614,7 @@ def _window_scores(
     tokens: list[str | Hole],
     index: int,
     hole: Hole,
-    document: dict[str, int],
+    scorer: _Scorer,
     masked: frozenset[int] = frozenset(),
 ) -> list[float]:
     """Each candidate's score in the hole's context (others as currently chosen); the
@@ -608,7 +628,7 @@ def _window_scores(
             end = other
     before = _text(tokens, start, index)
     after = _text(tokens, index + 1, end)
-    return [score(before + candidate + after, document) for candidate in hole.candidates]
+    return [scorer(before + candidate + after) for candidate in hole.candidates]
 
 
 def _prune(hole: Hole) -> None:
@@ -620,7 +640,7 @@ def _prune(hole: Hole) -> None:
 
 
 def _decide_cluster(
-    line: _Line, holes: dict[int, Hole], cluster: list[int], document: dict[str, int]
+    line: _Line, holes: dict[int, Hole], cluster: list[int], scorer: _Scorer
 ) -> None:
     """Choose the cluster's likeliest combination of readings, and rank each hole's
     candidates by their probability over all combinations tried (a marginal: two
@@ -633,7 +653,7 @@ def _decide_cluster(
             shortlists.append(list(range(len(hole.candidates))))
             continue
         others = frozenset(cluster) - {index}
-        scores = _window_scores(line.tokens, index, hole, document, others)
+        scores = _window_scores(line.tokens, index, hole, scorer, others)
         shortlists.append(sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
         if len(cluster) > 1:
             shortlists[-1] = shortlists[-1][: SHORTLIST if len(cluster) > 2 else PAIR_SHORTLIST]
@@ -642,7 +662,7 @@ def _decide_cluster(
     for combination in itertools.product(*shortlists):
         for index, choice in zip(cluster, combination, strict=True):
             holes[index].chosen = choice
-        scored.append((score(_text(line.tokens, start, end), document), combination))
+        scored.append((scorer(_text(line.tokens, start, end)), combination))
     top = max(value for value, _combination in scored)
     weights = [(math.exp((value - top) / TEMPERATURE), c) for value, c in scored]
     total = sum(weight for weight, _c in weights)
@@ -703,10 +723,11 @@ def _fill(lines: list[_Line], clean: list[str]) -> None:
             _prune(hole)
     document = _document_pairs(lines, clean)
     for _pass in range(2):
+        scorer = _Scorer(document)
         for line in lines:
             holes = line.holes()
             for cluster in _clusters(list(holes)):
-                _decide_cluster(line, holes, cluster, document)
+                _decide_cluster(line, holes, cluster, scorer)
         if _pass == 0:
             document = _add_confident_pairs(lines, document)
 
