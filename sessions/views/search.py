@@ -7,6 +7,7 @@ are ever found, whoever asks, so a result list is the same for everybody.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,10 +31,10 @@ from sessions.views.public import HtmxHttpRequest
 Kind = SearchDocument.Kind
 PER_PAGE = 20
 # What the page shows of each kind before "all N …".
-PREVIEW = {Kind.PERSON: 4, Kind.PAPER: 4, Kind.SESSION: 4, Kind.TALK: 10}
-SUGGESTIONS = {Kind.PERSON: 3, Kind.PAPER: 2, Kind.SESSION: 2, Kind.TALK: 3}
+PREVIEW: dict[str, int] = {Kind.PERSON: 4, Kind.PAPER: 4, Kind.SESSION: 4, Kind.TALK: 10}
+SUGGESTIONS: dict[str, int] = {Kind.PERSON: 3, Kind.PAPER: 2, Kind.SESSION: 2, Kind.TALK: 3}
 SNIPPET_WIDTH = 160
-GROUP_TITLES = {
+GROUP_TITLES: dict[str, Any] = {
     Kind.PERSON: _("People"),
     Kind.PAPER: _("Papers"),
     Kind.SESSION: _("Sessions"),
