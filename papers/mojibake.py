@@ -726,8 +726,14 @@ def _fill(lines: list[_Line], clean: list[str]) -> None:
         scorer = _Scorer(document)
         for line in lines:
             holes = line.holes()
-            for cluster in _clusters(list(holes)):
+            clusters = _clusters(list(holes))
+            for cluster in clusters:
                 _decide_cluster(line, holes, cluster, scorer)
+            # A long run of holes was cut into clusters: the holes either side of
+            # each cut are decided together too (降|低 cut apart become 限位).
+            for left, right in itertools.pairwise(clusters):
+                if right[0] - left[-1] <= 2:
+                    _decide_cluster(line, holes, [left[-1], right[0]], scorer)
         if _pass == 0:
             document = _add_confident_pairs(lines, document)
 
