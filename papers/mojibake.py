@@ -631,12 +631,20 @@ def _window_scores(
     return [scorer(before + candidate + after) for candidate in hole.candidates]
 
 
+# Candidates this many times (in natural-log units) rarer than a hole's commonest
+# one never won on our corpus; the few kept are what the context then decides.
+PRUNE_BELOW = 7.0
+MAX_CANDIDATES = 16
+
+
 def _prune(hole: Hole) -> None:
     """Drop candidates prose never uses when commoner ones exist (keeps the search small)."""
     singles = model().singles
     usual = [c for c in hole.candidates if c in singles and not _is_rare(c)]
     if usual:
-        hole.candidates = sorted(usual, key=lambda c: -singles[c])
+        usual.sort(key=lambda c: -singles[c])
+        floor = singles[usual[0]] - PRUNE_BELOW
+        hole.candidates = [c for c in usual if singles[c] >= floor][:MAX_CANDIDATES]
 
 
 def _decide_cluster(
