@@ -564,9 +564,10 @@ PAIR_SHORTLIST = 7
 JOINT_LIMIT = 100
 MAX_CLUSTER = 3
 # Softmax temperature turning score differences into each candidate's probability,
-# and the probability below which a choice is reported as unsure.
-TEMPERATURE = 1.0
-UNSURE_BELOW = 0.95
+# and the probability below which a choice is reported as unsure: chosen on the
+# tuning part of the corpus for a recall of 90 %, checked on the held-out part.
+TEMPERATURE = 0.5
+UNSURE_BELOW = 0.998
 
 
 def _text(tokens: list[str | Hole], start: int, end: int) -> str:
