@@ -62,13 +62,14 @@ def needs_repair(text: str) -> bool:
 def read_repaired(command: BaseCommand, path: Path, choose=None) -> str:
     """The file's text, with the encoding damage undone and reported, each unsure
     character settled by `choose(path, result)` (which returns {(line, column):
-    character}), and without control characters (reported too)."""
+    character}; by default the suggestions are taken and printed, as import_notes
+    wants), and without control characters (reported too)."""
     text = read_text(path)
     if needs_repair(text) or _LOST.search(text):
         result = _repaired(command, path, text)
         text = result.text
         if result.unsure:
-            text = apply_choices(text, (choose or refuse_unsure)(path, result))
+            text = apply_choices(text, (choose or accept_suggestions(command))(path, result))
     if has_unwanted(text):
         text = _without_controls(command, path, text)
     return text
