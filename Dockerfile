@@ -28,4 +28,4 @@ USER 1000
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=15s \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn nice.wsgi --bind 0.0.0.0:${PORT} --workers 3 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py rerender_markdown && exec gunicorn nice.wsgi --bind 0.0.0.0:${PORT} --workers 3 --access-logfile -"]

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import functools
 import html
+from importlib import metadata
+from typing import ClassVar
 
 import nh3
+from django.db import models
 from django.utils.safestring import SafeString, mark_safe
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
@@ -125,3 +128,49 @@ def render_markdown(text: str) -> SafeString:
     if not text:
         return mark_safe("")
     return mark_safe(sanitize(_parser.render(text)))
+
+
+# Stored HTML names the renderer that made it: an upgrade of any of these (or a change
+# to the rules above: bump the first number) makes `rerender_markdown` redo it.
+RENDERER_VERSION = "1/" + ":".join(
+    metadata.version(package)
+    for package in ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "nh3")
+)
+
+
+class RenderedMarkdownModel(models.Model):
+    """A model whose Markdown fields are rendered once, when saved, not on every request.
+
+    `MARKDOWN_FIELDS` names them; each has a `<name>_html` field beside it. Rows that
+    were written without save() (bulk statements) or by an older renderer are still
+    shown right: `rendered()` renders them on the fly until `rerender_markdown` runs.
+    """
+
+    MARKDOWN_FIELDS: ClassVar[tuple[str, ...]] = ()
+    rendered_with = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.MARKDOWN_FIELDS):
+            self.render_markdown_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = {
+                    *update_fields,
+                    "rendered_with",
+                    *(f"{name}_html" for name in self.MARKDOWN_FIELDS),
+                }
+        super().save(*args, **kwargs)
+
+    def render_markdown_fields(self) -> None:
+        for name in self.MARKDOWN_FIELDS:
+            setattr(self, f"{name}_html", str(render_markdown(getattr(self, name) or "")))
+        self.rendered_with = RENDERER_VERSION
+
+    def rendered(self, name: str) -> SafeString:
+        """The HTML of Markdown field `name`: stored, or rendered now if it is stale."""
+        if self.rendered_with == RENDERER_VERSION:
+            return mark_safe(getattr(self, f"{name}_html"))  # sanitized when it was stored
+        return render_markdown(getattr(self, name) or "")

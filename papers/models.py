@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from nice.markdown import RenderedMarkdownModel
 from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from papers.identifiers import normalize_arxiv_id, normalize_doi
 
@@ -37,8 +38,10 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         return found
 
 
-class Paper(CleanTextModel):
+class Paper(RenderedMarkdownModel, CleanTextModel):
     """A paper in the group's library; one paper can be presented in many talks."""
+
+    MARKDOWN_FIELDS = ("notes",)
 
     title = models.CharField(_("title"), max_length=500)
     # One author per line: keeps names searchable as text on every backend
@@ -79,6 +82,7 @@ class Paper(CleanTextModel):
         validators=[MaxLengthValidator(LONG_TEXT_MAX_LENGTH)],
         help_text=_("Reading notes or a summary: Markdown, with $…$ math."),
     )
+    notes_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nice import pagecache
 from nice.fields import PdfFileField, SafeImageField
+from nice.markdown import RenderedMarkdownModel
 from nice.text import LONG_TEXT_MAX_LENGTH, CleanTextModel, HttpURLField
 from nice.uploads import RandomUploadPath
 from papers.models import Paper
@@ -107,8 +108,10 @@ class SeriesQuerySet(models.QuerySet["Series"]):
         return self.filter(organizers=user)
 
 
-class Series(CleanTextModel):
+class Series(RenderedMarkdownModel, CleanTextModel):
     """A recurring programme, such as NICE's weekly paper sharing."""
+
+    MARKDOWN_FIELDS = ("description",)
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
@@ -118,6 +121,7 @@ class Series(CleanTextModel):
         validators=[validate_series_slug],
     )
     description = long_text(_("description"), help_text=_("Markdown."))
+    description_html = models.TextField(blank=True, editable=False)
     timezone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -414,8 +418,10 @@ class Appearance:
     affiliation: str
 
 
-class Session(CleanTextModel):
+class Session(RenderedMarkdownModel, CleanTextModel):
     """One meeting of a series: NICE 第47期."""
+
+    MARKDOWN_FIELDS = ("description",)
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -442,6 +448,7 @@ class Session(CleanTextModel):
     )
     live_url = HttpURLField(_("live link"), max_length=500, blank=True)
     description = long_text(_("description"), help_text=_("Markdown."))
+    description_html = models.TextField(blank=True, editable=False)
     keywords = models.ManyToManyField(
         Keyword, blank=True, related_name="sessions", verbose_name=_("keywords")
     )
@@ -728,8 +735,10 @@ class TalkQuerySet(models.QuerySet["Talk"]):
         )
 
 
-class Talk(CleanTextModel):
+class Talk(RenderedMarkdownModel, CleanTextModel):
     """A slot in a session, usually one paper presented by one or more people."""
+
+    MARKDOWN_FIELDS = ("summary",)
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="talks", verbose_name=_("session")
@@ -742,6 +751,7 @@ class Talk(CleanTextModel):
     )
     title = models.CharField(_("title"), max_length=500)
     summary = long_text(_("summary"), help_text=_("Markdown, with $…$ math."))
+    summary_html = models.TextField(blank=True, editable=False)
     paper = models.ForeignKey(
         Paper,
         on_delete=models.PROTECT,

@@ -15,6 +15,12 @@ def markdown(text: str) -> SafeString:
 
 
 @register.filter
+def rendered(instance, field: str) -> SafeString:
+    """A model's Markdown field as HTML, rendered when it was saved: {{ talk|rendered:"summary" }}."""
+    return instance.rendered(field)
+
+
+@register.filter
 def get_item(mapping: dict, key):
     """mapping[key] in a template, None when absent."""
     return mapping.get(key)

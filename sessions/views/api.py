@@ -14,7 +14,6 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from nice.markdown import render_markdown
 from papers.models import Paper
 from sessions.models import PUBLIC_STATUSES, Appearance, Series, Session, Talk
 from sessions.openapi import build_schema
@@ -63,7 +62,7 @@ def talk_json(request: HttpRequest, talk: Talk) -> dict:
         "title": talk.title,
         "tags": talk.tag_list,
         "summary_markdown": talk.summary or None,
-        "summary_html": str(render_markdown(talk.summary)) or None,
+        "summary_html": str(talk.rendered("summary")) or None,
         "presenters": [person_json(request, a) for a in talk.appearances],
         "paper": paper_json(talk.paper),
     }

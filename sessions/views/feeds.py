@@ -19,7 +19,6 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from nice.markdown import render_markdown
 from nice.text import clean_text
 from sessions.models import Keyword, Series, Session
 
@@ -41,14 +40,14 @@ def _line(text: str) -> str:
     return clean_text(text, multiline=False)
 
 
-def _plain_text(markdown: str, length: int = DESCRIPTION_LENGTH) -> str:
-    """Markdown as the words a reader sees, on one line, cut to `length` characters.
+def _plain_text(rendered: str, length: int = DESCRIPTION_LENGTH) -> str:
+    """Rendered Markdown as the words a reader sees, on one line, cut to `length` characters.
 
     Readers show a channel description as HTML or as text, so it must be
     text with no markup: Markdown's own tags go, and so does any HTML the
     author typed (the page shows it as text; a reader would run it).
     """
-    text = html.unescape(strip_tags(render_markdown(markdown)))
+    text = html.unescape(strip_tags(rendered))
     text = strip_tags(text)
     return Truncator(" ".join(_line(text).split())).chars(length)
 
@@ -114,7 +113,7 @@ class SeriesFeed(SessionFeed):
         return series.get_absolute_url()
 
     def description(self, series: Series) -> str:
-        return _plain_text(series.description) or _("New sessions of %(series)s") % {
+        return _plain_text(series.rendered("description")) or _("New sessions of %(series)s") % {
             "series": _line(series.name)
         }
 
