@@ -34,9 +34,10 @@ def test_compiled_catalogs_are_up_to_date(language):
     folder = LOCALE / language / "LC_MESSAGES"
     compiled = polib.mofile(folder / "django.mo")
     source = polib.pofile(folder / "django.po")
-    assert {e.msgid: e.msgstr for e in compiled} == {
-        e.msgid: e.msgstr for e in source if e.translated() and not e.msgid_plural
-    } | {e.msgid: e.msgstr for e in compiled if e.msgid_plural}
+    # Keyed by context too: "Venue" (a session's place) and "Venue" (where a paper appeared).
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in compiled} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in source if e.translated() and not e.msgid_plural
+    } | {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid_plural}
 
 
 @pytest.mark.django_db
