@@ -117,7 +117,16 @@ def gunicorn(env: dict[str, str], workdir: Path, name: str) -> Iterator[str]:
     port = free_port()
     log = workdir / f"{name}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nice.wsgi", "--workers", "3", "--bind", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "nice.wsgi",
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -158,7 +167,9 @@ def wrk(url: str, seconds: float, connections: int) -> tuple[float, float]:
     return rps, float(p99[1]) * factor
 
 
-def ratio(base: str, path: str, rounds: int, seconds: float, connections: int) -> tuple[float, float]:
+def ratio(
+    base: str, path: str, rounds: int, seconds: float, connections: int
+) -> tuple[float, float]:
     """Median of per-round ratios page/healthz, interleaved; and the page's worst p99."""
     wrk(base + path, 2, connections)  # warm: templates, connections, the cache
     ratios, p99s = [], []
@@ -190,7 +201,9 @@ def page_urls(env: dict[str, str]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sessions", type=int, default=0, help="generated sessions on top of the demo")
+    parser.add_argument(
+        "--sessions", type=int, default=0, help="generated sessions on top of the demo"
+    )
     parser.add_argument("--talks", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=2)
@@ -224,8 +237,10 @@ def main() -> None:
         size = f"demo + {made.strip()}"
         print(f"generated {made.strip()} in {time.perf_counter() - began:.1f} s")
     urls = page_urls(env)
-    print(f"\n{engine}, {size}; gunicorn 3 workers, wrk {args.connections} connections, "
-          f"{args.rounds} interleaved rounds of {args.seconds:g} s; ratio = page req/s ÷ /healthz req/s")
+    print(
+        f"\n{engine}, {size}; gunicorn 3 workers, wrk {args.connections} connections, "
+        f"{args.rounds} interleaved rounds of {args.seconds:g} s; ratio = page req/s ÷ /healthz req/s"
+    )
     print(f"{'page':<36}{'cached':>9}{'p99 ms':>9}{'uncached':>10}{'p99 ms':>9}")
     results: dict[str, list[float]] = {url: [] for url in urls}
     for label, extra in (("cached", {}), ("uncached", {"PAGE_CACHE_SECONDS": "0"})):

@@ -18,9 +18,7 @@ manage_patterns = [
     path("people/", workspace.people_search, name="manage-people"),
     path("preview/", workspace.markdown_preview, name="manage-preview"),
     path("paper-lists/", paper_lists.paper_list_upload, name="manage-paper-list"),
-    path(
-        "paper-lists/import/", paper_lists.paper_list_import, name="manage-paper-list-import"
-    ),
+    path("paper-lists/import/", paper_lists.paper_list_import, name="manage-paper-list-import"),
     path("<slug:slug>/new/", workspace.session_new, name="manage-session-new"),
     path(session_prefix, workspace.session_edit, name="manage-session"),
     path(session_prefix + "status/", workspace.session_status, name="manage-session-status"),

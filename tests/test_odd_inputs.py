@@ -417,7 +417,9 @@ def test_it_searches_for_the_query_without_its_control_characters(client, demo):
     response = client.get("/search/?q=%E5%AF%B9%00%E9%BD%90%1B")
     assert response.status_code == 200
     assert response.context["query"] == "对齐"
-    assert response.context["results"].count("session") + response.context["results"].count("talk") > 0
+    assert (
+        response.context["results"].count("session") + response.context["results"].count("talk") > 0
+    )
 
 
 def test_it_keeps_the_archive_filters_working_with_a_nul_in_them(client, demo):

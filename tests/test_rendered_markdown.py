@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def talk():
-    session = make_session(make_series(description="**Weekly**"), number=1, description="第 $x^2$ 期")
+    session = make_session(
+        make_series(description="**Weekly**"), number=1, description="第 $x^2$ 期"
+    )
     return make_talk(session, "Attention", summary="Loss $\\mathcal{L}$ <script>alert(1)</script>")
 
 
