@@ -374,14 +374,6 @@ class SessionQuerySet(models.QuerySet["Session"]):
         starting together never swap places between one page and the next."""
         return self.order_by("-starts_at", "-number", "-pk")
 
-    def search(self, query: str) -> SessionQuerySet:
-        """Sessions whose title, description or keywords mention `query` (any case)."""
-        return self.filter(
-            Q(title__icontains=query)
-            | Q(description__icontains=query)
-            | Q(keywords__name__icontains=query)
-        ).distinct()
-
     def with_cards(self) -> SessionQuerySet:
         """Everything a session card shows, in a fixed number of queries.
 
@@ -716,17 +708,6 @@ class TalkQuerySet(models.QuerySet["Talk"]):
     def visible_to(self, user) -> TalkQuerySet:
         """Talks of the sessions `user` may see (Session.objects.visible_to)."""
         return self.filter(session__in=Session.objects.visible_to(user))
-
-    def search(self, query: str) -> TalkQuerySet:
-        """Talks whose title, summary, paper title or authors, or presenter names
-        mention `query` (any case)."""
-        return self.filter(
-            Q(title__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(paper__title__icontains=query)
-            | Q(paper__authors__icontains=query)
-            | Q(talk_presenters__person__name__icontains=query)
-        ).distinct()
 
     def with_context(self) -> TalkQuerySet:
         """What a talk row shows: its session and series, paper and presenters (3 queries)."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -16,8 +15,6 @@ from django_htmx.middleware import HtmxDetails
 from papers.models import Paper
 from sessions import calendar
 from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
-
-SEARCH_RESULT_LIMIT = 50
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -186,26 +183,6 @@ def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # A page at a time: a broad keyword grows with the archive.
     page = _paginate(request, sessions, settings.SESSIONS_PER_PAGE)
     return render(request, "sessions/keyword_detail.html", {"keyword": keyword, "page": page})
-
-
-@require_safe
-def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    sessions: Iterable[Session] = []
-    talks: Iterable[Talk] = []
-    if query:
-        sessions = (
-            Session.objects.public().search(query).with_cards().newest_first()[:SEARCH_RESULT_LIMIT]
-        )
-        talks = (
-            Talk.objects.public()
-            .search(query)
-            .with_context()
-            .order_by("-session__starts_at", "order")[:SEARCH_RESULT_LIMIT]
-        )
-    return render(
-        request, "sessions/search.html", {"query": query, "sessions": sessions, "talks": talks}
-    )
 
 
 @require_safe
