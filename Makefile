@@ -52,6 +52,9 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_http.py
+	scripts/with-postgres $(PY) scripts/bench_http.py --sessions 5000
+	$(PY) scripts/bench_search.py --talks 50000
 
 # Refresh both catalogs after changing strings (needs gettext's msgfmt).
 messages: $(VENV)/.dev
