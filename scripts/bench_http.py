@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from local_servers import create_postgres_database, manage, start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
@@ -87,63 +88,10 @@ print(len(sessions), "sessions", len(talks), "talks")
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        sys.exit(result.stdout + result.stderr)
-    return result.stdout
-
-
-def create_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    server = urllib.parse.urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workdir: Path, name: str) -> Iterator[str]:
-    port = free_port()
-    log = workdir / f"{name}.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "nice.wsgi",
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    base, process = start_gunicorn(env, workdir / f"{name}.log", workers=3)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    sys.exit(log.read_text())
-                time.sleep(0.1)
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -215,7 +163,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="nice-bench-http-"))
     database_url = os.environ.get("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     if database_url.startswith("postgres"):
-        create_postgres_database(database_url)
+        create_postgres_database(database_url, fresh=True)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis
+from local_servers import create_postgres_database, free_port, manage, start_gunicorn
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,25 +54,6 @@ Session.objects.create(
     starts_at=datetime(2030, 3, 16, 11, tzinfo=UTC),
 )
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{url} exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{url} did not answer:\n{log.read_text()}")
 
 
 @contextlib.contextmanager
@@ -94,39 +76,6 @@ def redis_server(workdir: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        sys.exit(result.stdout + result.stderr)
-
-
-def start_instance(name: str, env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    log = workdir / f"{name}.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "nice.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: SIGKILL reaches every worker
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_for(base + "/healthz", process, log)
-    return base, process
 
 
 class Browser:
@@ -208,23 +157,11 @@ def check(condition: bool, message: str) -> None:
     print("ok:", message)
 
 
-def create_database(url: str) -> None:
-    """scripts/with-postgres starts an empty server: make the database it names."""
-    import psycopg
-
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    server = urllib.parse.urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         sys.exit("DATABASE_URL must name a PostgreSQL database (run under scripts/with-postgres)")
-    create_database(database_url)
+    create_postgres_database(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="nice-two-"))
     with redis_server(workdir) as redis_url:
         env = {
@@ -242,8 +179,8 @@ def main() -> None:
         manage(env, "migrate", "--noinput")
         manage(env, "shell", "-c", SETUP)
         manage(env, "collectstatic", "--noinput", "-v0")
-        a, server_a = start_instance("a", env, workdir)
-        b, server_b = start_instance("b", env, workdir)
+        a, server_a = start_gunicorn(env, workdir / "a.log")
+        b, server_b = start_gunicorn(env, workdir / "b.log")
         try:
             run_checks(a, b, server_a, redis_url)
         finally:
