@@ -18,6 +18,12 @@ UPLOAD = "/manage/paper-lists/"
 IMPORT = "/manage/paper-lists/import/"
 
 
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """The assertions quote the English messages; the site speaks Chinese by default."""
+    client.cookies["django_language"] = "en"
+
+
 @pytest.fixture
 def organizer():
     user = User.objects.create_user("organizer")
