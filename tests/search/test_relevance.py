@@ -93,9 +93,14 @@ def test_there_are_at_least_forty_cases():
     assert len(DEMO_CASES) >= 40
 
 
-@pytest.mark.parametrize(("query", "kind", "expected"), DEMO_CASES)
-def test_the_demo_archive_answers_what_people_type(demo, query, kind, expected):
-    assert expected in top3(query, kind)
+def test_the_demo_archive_answers_what_people_type(demo):
+    # One test for all cases: the demo loads once (about 3 s each time, twice per CI run).
+    missed = [
+        (query, kind, expected, top3(query, kind))
+        for query, kind, expected in DEMO_CASES
+        if expected not in top3(query, kind)
+    ]
+    assert missed == []
 
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "nice-archive"
