@@ -31,13 +31,13 @@ test: test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.dev
 	@echo "==> test suite on SQLite"
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest -n auto
 
 test-postgres: $(VENV)/.dev
 	@echo "==> test suite on PostgreSQL"
 	@case "$$DATABASE_URL" in \
-	  postgres*) $(PY) -m pytest ;; \
-	  *) scripts/with-postgres $(PY) -m pytest ;; \
+	  postgres*) $(PY) -m pytest -n auto ;; \
+	  *) scripts/with-postgres $(PY) -m pytest -n auto ;; \
 	esac
 
 # Two app servers on one PostgreSQL and one Redis: a change, an upload and a crash (CI runs it).
