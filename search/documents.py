@@ -56,6 +56,12 @@ def build(kind: str, ids: Iterable[int]) -> list[SearchDocument]:
 def _document(
     kind: str, obj, *, a: list[str], b: list[str], c: list[str], **fields
 ) -> SearchDocument:
+    # Names and titles may be longer than a column holds (a 10,000-character presenter
+    # is cut on import, not refused); PostgreSQL refuses what SQLite would keep.
+    for name, value in fields.items():
+        limit = getattr(SearchDocument._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str):
+            fields[name] = value[:limit]
     document = SearchDocument(kind=kind, object_id=obj.pk, **fields)
     weighted = [_tokens(values) for values in (a, b, c)]
     if connection.vendor == "postgresql":
