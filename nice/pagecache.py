@@ -123,8 +123,8 @@ def model_written(sender, **kwargs) -> None:
         content_changed()
 
 
-def version_key() -> str:
-    token = current_version().token
+def version_key(version: ContentVersion) -> str:
+    token = version.token
     connection = transaction.get_connection()
     if connection.in_atomic_block and _publish_pending(connection):
         # Our own uncommitted writes: a key nobody else shares.
@@ -204,9 +204,9 @@ def _is_public_request(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest) -> str:
+def _page_key(request: HttpRequest, version: ContentVersion) -> str:
     parts = [
-        version_key(),
+        version_key(version),
         request.scheme or "",
         request.get_host(),
         request.get_full_path(),
@@ -242,7 +242,9 @@ class PublicPageCacheMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         if not _is_public_request(request):
             return None
-        request.page_cache_key = _page_key(request)  # type: ignore[attr-defined]
+        # Read once: the key and the stored page's Last-Modified name the same version.
+        request.page_cache_version = version = current_version()  # type: ignore[attr-defined]
+        request.page_cache_key = _page_key(request, version)  # type: ignore[attr-defined]
         cached = cache.get(request.page_cache_key)  # type: ignore[attr-defined]
         if cached is None:
             return None
@@ -263,6 +265,6 @@ class PublicPageCacheMiddleware:
         if not _is_public_response(request, response):
             return response
         assert isinstance(response, HttpResponse)
-        page = CachedPage.of(response, last_modified=current_version().changed_at)
+        page = CachedPage.of(response, last_modified=request.page_cache_version.changed_at)  # type: ignore[attr-defined]
         cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
         return page.response_for(request)
