@@ -138,6 +138,19 @@ class Series(RenderedMarkdownModel, CleanTextModel):
     )
     qr_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     qr_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    reminder_lead = models.DurationField(
+        _("first reminder"),
+        default=timedelta(hours=24),
+        validators=[MinValueValidator(timedelta(minutes=5))],
+        help_text=_("How long before a session starts its subscribers are reminded."),
+    )
+    second_reminder_lead = models.DurationField(
+        _("second reminder"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(timedelta(minutes=5))],
+        help_text=_("Optional, e.g. 1:00:00 for one hour before."),
+    )
     organizers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -439,6 +452,17 @@ class Session(RenderedMarkdownModel, CleanTextModel):
         pgettext_lazy("where a session meets", "venue"), max_length=300, blank=True
     )
     live_url = HttpURLField(_("live link"), max_length=500, blank=True)
+    live_url_for_rsvp_only = models.BooleanField(
+        _("live link only for those who RSVP"),
+        default=False,
+        help_text=_("The page shows the live link after an RSVP; the reminder carries it."),
+    )
+    rsvp_capacity = models.PositiveIntegerField(
+        _("RSVP capacity"),
+        null=True,
+        blank=True,
+        help_text=_("RSVP closes when this many have said they will attend. Empty: no limit."),
+    )
     description = long_text(_("description"), help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     keywords = models.ManyToManyField(
