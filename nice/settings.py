@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "nice.middleware.CleanInputMiddleware",  # after CSRF, which reads the raw POST first
     # Outside every view's transaction: sees which uploads were rolled back.
     "nice.filecleanup.NoOrphanFilesMiddleware",
+    "nice.storage.StorageFullMiddleware",  # a full disk where no form catches it: 507
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -231,7 +232,7 @@ STORAGES = {
     # MEDIA_STORAGE_OPTIONS='{"bucket_name": "nice-media"}' (README). Nothing assumes a local path.
     "default": {
         "BACKEND": os.environ.get(
-            "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+            "MEDIA_STORAGE_BACKEND", "nice.storage.AtomicFileSystemStorage"
         ),
         "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
     },

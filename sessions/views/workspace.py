@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from nice import pagecache
 from nice.markdown import render_markdown
+from nice.storage import form_error_when_storage_full
 from nice.text import LONG_TEXT_MAX_LENGTH, clean_text
 from papers.arxiv import fetch_arxiv
 from papers.models import Paper
@@ -86,14 +87,15 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
             initial=series.next_session_defaults(),
         )
         if request.method == "POST" and form.is_valid():
-            with transaction.atomic():
+            with form_error_when_storage_full(form), transaction.atomic():
                 session = form.save(commit=False)
                 session.status = Session.Status.DRAFT
                 session.save()
                 form.save_keywords(session)
                 history.record(session, request.user, _("Created the session"), before=None)
-            messages.success(request, _("Draft saved. Add talks, then publish it."))
-            return redirect("sessions:manage-session", series.slug, session.number)
+            if form.is_valid():
+                messages.success(request, _("Draft saved. Add talks, then publish it."))
+                return redirect("sessions:manage-session", series.slug, session.number)
     return render(request, "manage/session_new.html", {"series": series, "form": form})
 
 
@@ -154,7 +156,7 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
                 _editor_context(request.user, session, form),
                 status=400,
             )
-        with transaction.atomic():
+        with form_error_when_storage_full(form), transaction.atomic():
             current = Session.objects.select_for_update().get(pk=session.pk)
             conflict = _conflict(current, form.cleaned_data.get("version"))
             if conflict:
@@ -176,6 +178,14 @@ def session_edit(request: HtmxHttpRequest, slug: str, number: int) -> HttpRespon
             session = form.save()
             form.save_keywords(session)
             history.record(session, request.user, _("Edited the session"), before)
+        if not form.is_valid():  # the disk was full: nothing was saved
+            current = Session.objects.get(pk=session.pk)
+            return render(
+                request,
+                "manage/editor.html",
+                _editor_context(request.user, current, form),
+                status=507,
+            )
     messages.success(request, _("Saved."))
     return redirect("sessions:manage-session", session.series.slug, session.number)
 
