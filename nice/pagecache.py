@@ -132,6 +132,21 @@ def version_key(version: ContentVersion) -> str:
     return token
 
 
+def derived[T](name: str, compute: Callable[[], T]) -> T:
+    """A value computed from the archive once per content version: summaries that
+    many pages (and signed-in people, whose pages are never cached) share.
+
+    Not switched off with the page cache: a summary is data, not a page, and the
+    same write that makes a page stale makes it stale.
+    """
+    key = f"derived:{name}:{version_key(current_version())}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.PAGE_CACHE_SECONDS or 600)
+    return value
+
+
 @dataclass
 class CachedPage:
     status: int

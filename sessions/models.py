@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -108,6 +108,23 @@ class SeriesQuerySet(models.QuerySet["Series"]):
         return self.filter(organizers=user)
 
 
+@dataclass(frozen=True)
+class FilterChoice:
+    """One choice of the archive's filter bar: what goes in the link, what it says,
+    and how many public sessions it leaves."""
+
+    value: int | str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ArchiveFilters:
+    years: list[FilterChoice]
+    keywords: list[FilterChoice]
+    venues: list[FilterChoice]
+
+
 class Series(RenderedMarkdownModel, CleanTextModel):
     """A recurring programme, such as NICE's weekly paper sharing."""
 
@@ -189,6 +206,43 @@ class Series(RenderedMarkdownModel, CleanTextModel):
     def local(self, moment: datetime) -> datetime:
         """`moment` on the series' clock."""
         return timezone.localtime(moment, self.zone)
+
+    def archive_filters(self) -> ArchiveFilters:
+        """The archive's filter bar: years, keywords and venues with their counts of
+        public sessions. Computed once per change of the archive (pagecache.derived),
+        not on every load: at 500,000 talks the scan takes half a second."""
+        return pagecache.derived(f"archive-filters:{self.pk}", self._count_archive_filters)
+
+    def _count_archive_filters(self) -> ArchiveFilters:
+        public = Session.objects.public().filter(series=self)
+        years = (
+            public.annotate(year=ExtractYear("starts_at", tzinfo=self.zone))
+            .values("year")
+            .annotate(count=Count("pk"))
+            .order_by("-year")
+        )
+        keywords = (
+            Keyword.objects.filter(sessions__in=public)
+            .values("slug", "name")
+            .annotate(count=Count("sessions", distinct=True))
+            .order_by("name")
+        )
+        venues = (
+            Talk.objects.filter(session__in=public)
+            .exclude(paper__venue="")
+            .exclude(paper__isnull=True)
+            .values("paper__venue")
+            .annotate(count=Count("session", distinct=True))
+            .order_by("paper__venue")
+        )
+        return ArchiveFilters(
+            years=[FilterChoice(row["year"], str(row["year"]), row["count"]) for row in years],
+            keywords=[FilterChoice(row["slug"], row["name"], row["count"]) for row in keywords],
+            venues=[
+                FilterChoice(row["paper__venue"], row["paper__venue"], row["count"])
+                for row in venues
+            ],
+        )
 
     def next_session_defaults(self, now: datetime | None = None) -> dict:
         """Number, time and place for a new session: the last one's weekday, local time,

@@ -71,19 +71,6 @@ def _archive_filters(request: HttpRequest) -> dict:
     }
 
 
-def _filter_choices(series: Series) -> dict:
-    public = Session.objects.public().filter(series=series)
-    return {
-        "years": public.datetimes("starts_at", "year", order="DESC", tzinfo=series.zone),
-        "keywords": Keyword.objects.filter(sessions__in=public).distinct(),
-        "venues": Paper.objects.filter(talks__session__in=public)
-        .exclude(venue="")
-        .order_by("venue")
-        .values_list("venue", flat=True)
-        .distinct(),
-    }
-
-
 @require_safe
 @vary_on_headers("HX-Request")
 def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -106,7 +93,7 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx and request.GET.get("page"):
         # "More": only the next page of cards, appended in place of the button.
         return render(request, "sessions/series_archive.html#more", context)
-    context |= _filter_choices(series)
+    context["choices"] = series.archive_filters()
     if request.htmx:
         # A filter changed: the filter bar and the results, replaced together.
         return render(request, "sessions/series_archive.html#results", context)

@@ -62,11 +62,40 @@ def test_it_filters_by_year_in_the_series_time_zone(client, archive):
     assert numbers(client.get("/nice/?year=2024")) == [2, 1]
 
 
-def test_it_offers_only_years_keywords_and_venues_of_public_sessions(client, archive):
-    context = client.get("/nice/").context
-    assert [d.year for d in context["years"]] == [2025, 2024]
-    assert [k.name for k in context["keywords"]] == ["多模态", "推理"]
-    assert list(context["venues"]) == ["ICLR 2025"]
+def choices(response) -> dict[str, list[tuple]]:
+    filters = response.context["choices"]
+    return {
+        kind: [(choice.label, choice.count) for choice in getattr(filters, kind)]
+        for kind in ("years", "keywords", "venues")
+    }
+
+
+def test_it_offers_only_years_keywords_and_venues_of_public_sessions_with_counts(client, archive):
+    response = client.get("/nice/")
+    assert choices(response) == {
+        "years": [("2025", 2), ("2024", 2)],  # the draft (No. 4) counts nowhere
+        "keywords": [("多模态", 2), ("推理", 1)],
+        "venues": [("ICLR 2025", 1)],
+    }
+    assert '2025 <span class="chip__count">2</span>' in response.content.decode()
+
+
+def test_the_filter_counts_follow_every_write_and_are_not_recounted_on_each_load(
+    client, archive, django_assert_num_queries, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # the summary, not the page cache, is under test
+    client.get("/nice/")
+    with django_assert_num_queries(8):  # no query over talks, keywords or years
+        client.get("/nice/")
+    draft = archive.sessions.get(number=4)
+    draft.status = "published"
+    draft.save()
+    make_talk(draft, paper=make_paper("Q", venue="NeurIPS 2024", year=2024))
+    assert choices(client.get("/nice/")) == {
+        "years": [("2025", 3), ("2024", 2)],
+        "keywords": [("多模态", 3), ("推理", 1)],
+        "venues": [("ICLR 2025", 1), ("NeurIPS 2024", 1)],
+    }
 
 
 def test_it_filters_by_keyword_and_venue(client, archive):
