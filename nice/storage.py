@@ -39,7 +39,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
         folder = os.path.dirname(name)
         temporary = os.path.join(folder, f".{uuid.uuid4().hex}.part")
         try:
-            super()._save(temporary, content)
+            super()._save(temporary, content)  # type: ignore[misc]  # not in the stubs
             return self._move_into_place(temporary, name)
         except OSError as error:
             if error.errno in NO_SPACE_ERRNOS:
@@ -54,7 +54,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
         source = self.path(temporary)
         while True:
             target = self.path(name)
-            if self._allow_overwrite:
+            if self._allow_overwrite:  # type: ignore[attr-defined]  # not in the stubs
                 os.link(source, target + ".new")
                 os.replace(target + ".new", target)
                 break

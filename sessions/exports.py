@@ -6,6 +6,8 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TextIO
 
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
@@ -135,9 +137,15 @@ def bibtex_key(paper: Paper, taken: set[str]) -> str:
 
 
 def bibtex(papers) -> str:
+    buffer = io.StringIO()
+    write_bibtex(papers, buffer)
+    return buffer.getvalue()
+
+
+def write_bibtex(papers: Iterable[Paper], out: TextIO) -> None:
+    """One entry per paper, written as it comes: memory does not grow with the archive."""
     taken: set[str] = set()
-    entries = []
-    for paper in papers:
+    for index, paper in enumerate(papers):
         fields = {
             "title": "{" + _bibtex_text(paper.title) + "}",
             "author": " and ".join(_bibtex_name(name) for name in paper.author_list),
@@ -151,8 +159,7 @@ def bibtex(papers) -> str:
         }
         kind = "inproceedings" if paper.venue else "misc"
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items() if value)
-        entries.append(f"@{kind}{{{bibtex_key(paper, taken)},\n{body}\n}}\n")
-    return "\n".join(entries)
+        out.write(("\n" if index else "") + f"@{kind}{{{bibtex_key(paper, taken)},\n{body}\n}}\n")
 
 
 # ---------------------------------------------------------------- CSV
@@ -193,10 +200,16 @@ def _csv_cell(value: str | int) -> str | int:
 
 
 def talks_csv(talks, absolute) -> str:
-    """One row per talk; UTF-8 with a byte-order mark so spreadsheet apps read Chinese."""
     buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    write_talks_csv(talks, absolute, buffer)
+    return buffer.getvalue()
+
+
+def write_talks_csv(talks: Iterable, absolute, out: TextIO) -> None:
+    """One row per talk, written as it comes; UTF-8 with a byte-order mark so
+    spreadsheet apps read Chinese."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for talk in talks:
         session, paper = talk.session, talk.paper
@@ -220,4 +233,3 @@ def talks_csv(talks, absolute) -> str:
             absolute(session.get_absolute_url()),
         ]
         writer.writerow([_csv_cell(value) for value in row])
-    return buffer.getvalue()

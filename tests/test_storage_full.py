@@ -94,9 +94,7 @@ def test_new_session_form_says_the_disk_is_full_and_saves_nothing(organizer, ful
     assert files_in(full_disk) == []
 
 
-def test_editing_a_session_with_a_poster_too_big_keeps_the_session_as_it_was(
-    organizer, full_disk
-):
+def test_editing_a_session_with_a_poster_too_big_keeps_the_session_as_it_was(organizer, full_disk):
     client, series = organizer
     session = make_session(series=series, number=3, title="原来的标题")
     response = client.post(

@@ -21,7 +21,7 @@ ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def csv_rows(client) -> list[list[str]]:
-    data = client.get("/nice/talks.csv").content.decode("utf-8")
+    data = client.get("/nice/talks.csv").getvalue().decode("utf-8")
     return list(csv.reader(io.StringIO(data.removeprefix("\ufeff"))))
 
 

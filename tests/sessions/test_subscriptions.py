@@ -187,13 +187,13 @@ def test_bibtex_of_a_session_and_a_series(client):
     )
     assert "eprint = {1706.03762}" in text and "archiveprefix = {arXiv}" in text
     assert r"title = {{\{Braces\} \& 100\% 测试}}" in text
-    assert client.get("/nice/papers.bib").content.decode() == text
+    assert client.get("/nice/papers.bib").getvalue().decode() == text
 
 
 def test_csv_of_talks_opens_in_a_spreadsheet(client):
     session = make_full_session(make_series(), 3)
     make_session(session.series, number=4, status="draft", title="秘密")
-    data = client.get("/nice/talks.csv").content.decode("utf-8")
+    data = client.get("/nice/talks.csv").getvalue().decode("utf-8")
     assert data.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
     assert rows[0][:7] == ["series", "number", "date", "session", "order", "segment", "talk"]
