@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from nice.media import process_image
 from papers.models import Paper
 from papers.writers import write_paper
+from search import sync as search_index
 from sessions import writers
 from sessions.archive.docsify import PaperRef, PersonRef, Problem, SessionData, TalkData
 from sessions.models import (
@@ -110,7 +111,8 @@ class ArchiveWriter:
         """
         remembered = self._remember()
         try:
-            with transaction.atomic():
+            # Each search row the session touches is written once, when it is all written.
+            with transaction.atomic(), search_index.deferred():
                 session, outcome = writers.write_session(
                     self.series,
                     data.number,
