@@ -21,6 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 workdir = tempfile.mkdtemp(prefix="nice-bench-import-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nice.settings")
+if os.environ["DATABASE_URL"].startswith("postgres"):
+    from local_servers import create_postgres_database
+
+    create_postgres_database(os.environ["DATABASE_URL"], fresh=True)
 
 import django  # noqa: E402
 

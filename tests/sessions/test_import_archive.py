@@ -324,3 +324,20 @@ def test_the_real_nice_sample_imports_as_the_issue_says(client):
         "2024-01-06T11:30:00+08:00",
     )
     assert "0 changes" in run(SHARED_EXAMPLE)
+
+
+class Terminal(StringIO):
+    """What a terminal is to the command: a stream that says it is one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_it_shows_a_progress_bar_and_in_a_pipe_it_does_not(archive):
+    terminal, pipe = Terminal(), StringIO()
+    call_command("import_archive", str(archive), stdout=StringIO(), stderr=terminal)
+    bar = terminal.getvalue()
+    assert bar.startswith("\rsessions [")
+    assert "[##############################] 8/8" in bar
+    call_command("import_archive", str(archive), stdout=StringIO(), stderr=pipe)
+    assert pipe.getvalue() == ""

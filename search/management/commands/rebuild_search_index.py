@@ -3,13 +3,13 @@ new normaliser. Idempotent; batch by batch, each in its own transaction."""
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from nice.progress import ProgressBar
 from papers.models import Paper
 from search import sync
 from search.models import SearchDocument
@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=sync.BATCH_SIZE)
 
-    def handle(self, *args, batch_size: int, **options):
+    def handle(self, *args, batch_size: int, verbosity: int, **options):
         started = time.monotonic()
         total = 0
         for kind, model in MODELS.items():
@@ -39,23 +39,12 @@ class Command(BaseCommand):
             SearchDocument.objects.filter(kind=kind).exclude(
                 object_id__in=model.objects.values("pk")
             ).delete()
+            progress = ProgressBar(self.stdout, f"{kind:8}", len(ids), enabled=bool(verbosity))
             for start in range(0, len(ids), batch_size):
                 with transaction.atomic():
                     total += sync.write(kind, ids[start : start + batch_size])
-                self._progress(kind, min(start + batch_size, len(ids)), len(ids), options)
-        if options["verbosity"]:
+                progress.update(min(start + batch_size, len(ids)))
+        if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(f"Indexed {total} rows in {time.monotonic() - started:.1f} s.")
             )
-
-    def _progress(self, kind: str, done: int, total: int, options) -> None:
-        """A bar on a terminal; nothing in logs and pipes, which it would only clutter."""
-        if not options["verbosity"] or not sys.stdout.isatty():
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        self.stdout.write(
-            f"\r{kind:8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=end
-        )
-        self.stdout.flush()

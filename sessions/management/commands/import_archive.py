@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from nice.filecleanup import no_orphan_files
+from nice.progress import ProgressBar
 from sessions.archive.docsify import ArchiveError, Problem, SessionData, read_archive
 from sessions.archive.exchange import ArchiveFormatError, import_json
 from sessions.archive.importer import ArchiveWriter, Report, attach_series_qr
@@ -84,7 +85,9 @@ class Command(BaseCommand):
         with no_orphan_files(), whole_run:
             series = self._series(slug, options["series_name"] or prefix, zone.key)
             writer = ArchiveWriter(series, report)
-            for data in sorted(archive.sessions, key=lambda s: s.number):
+            progress = ProgressBar(self.stderr, "sessions", len(archive.sessions))
+            for done, data in enumerate(sorted(archive.sessions, key=lambda s: s.number), 1):
+                progress.update(done)
                 try:
                     writer.write(data)
                 except (DatabaseError, ValidationError) as error:
