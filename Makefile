@@ -48,6 +48,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/yamllint --strict compose.yaml .yamllint.yaml
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.dev
