@@ -254,6 +254,7 @@ IMAGE_UPLOAD_MAX_PIXELS = envint("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
 CJK_FONT = os.environ.get("CJK_FONT", "")
 
 SESSIONS_PER_PAGE = envint("SESSIONS_PER_PAGE", 12)
+TALKS_PER_PAGE = envint("TALKS_PER_PAGE", 20)  # a person's talks
 # How far back a series' calendar feed reaches; upcoming sessions are always in it.
 CALENDAR_PAST_WEEKS = envint("CALENDAR_PAST_WEEKS", 8)
 API_PAGE_SIZE = envint("API_PAGE_SIZE", 20)

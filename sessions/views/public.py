@@ -145,21 +145,22 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     talk_roles = (
         TalkPresenter.objects.filter(person=person, talk__in=Talk.objects.visible_to(request.user))
         .select_related("talk__session__series", "talk__paper")
-        .order_by("-talk__session__starts_at", "talk__order")
+        .order_by("-talk__session__starts_at", "-talk__session__number", "talk__order", "pk")
     )
-    talked_in = {role.talk.session_id for role in talk_roles}
     # Sessions that name them as presenter without saying which talk was theirs.
     other_sessions = (
         Session.objects.visible_to(request.user)
         .filter(session_presenters__person=person)
-        .exclude(pk__in=talked_in)
+        .exclude(pk__in=talk_roles.values("talk__session"))
         .select_related("series")
         .newest_first()
     )
+    # A page at a time: a regular presenter's list grows with the archive.
+    page = _paginate(request, talk_roles, settings.TALKS_PER_PAGE)
     return render(
         request,
         "sessions/person_detail.html",
-        {"person": person, "talk_roles": talk_roles, "other_sessions": other_sessions},
+        {"person": person, "page": page, "other_sessions": other_sessions},
     )
 
 

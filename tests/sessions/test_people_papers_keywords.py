@@ -37,7 +37,7 @@ def test_a_person_page_lists_every_public_talk_across_series(client):
     response = client.get("/people/" + quote("黎健进") + "/")
     html = response.content.decode()
     assert "<h1>黎健进</h1>" in html and "知乎：Lil2J" in html
-    assert [role.talk.title for role in response.context["talk_roles"]] == [
+    assert [role.talk.title for role in response.context["page"]] == [
         "Talk elsewhere",
         "Talk in NICE",
     ]
@@ -93,10 +93,31 @@ def test_person_page_query_count_does_not_grow(client, django_assert_num_queries
             make_session(series, number=number), presenters=[person], paper=make_paper(f"P{number}")
         )
         add_session_presenter(make_session(series, number=100 + number), person)
-    # 1 person; 2 talk roles with talk, session, series, paper; 3 sessions
-    # where they are named without a talk.
-    with django_assert_num_queries(3):
+    # 1 person; 2 how many talk roles (the pager); 3 a page of them with talk, session,
+    # series, paper; 4 sessions where they are named without a talk.
+    with django_assert_num_queries(4):
         client.get(f"/people/{person.slug}/")
+
+
+def test_a_prolific_presenters_talks_come_a_page_at_a_time(client, settings):
+    settings.TALKS_PER_PAGE = 2
+    person = make_person("Ada")
+    series = make_series()
+    for number in range(1, 6):
+        make_talk(
+            make_session(series, number=number, starts_at=days_from_now(-number)),
+            f"Talk {number}",
+            presenters=[person],
+        )
+    first = client.get(f"/people/{person.slug}/")
+    assert [role.talk.title for role in first.context["page"]] == ["Talk 1", "Talk 2"]
+    assert 'href="?page=2"' in first.content.decode()
+    last = client.get(f"/people/{person.slug}/?page=3")
+    assert [role.talk.title for role in last.context["page"]] == ["Talk 5"]
+    assert '<ol class="list" start="5">' in last.content.decode()
+    assert [
+        role.talk.title for role in client.get(f"/people/{person.slug}/?page=x").context["page"]
+    ] == ["Talk 1", "Talk 2"]
 
 
 @pytest.mark.parametrize("talks", [1, 3])
