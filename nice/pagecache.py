@@ -2,7 +2,7 @@
 
 The rule: a response is *public* when anyone asking the same URL, in the same
 language, would get the same bytes. Only public responses are cached, given
-ETag/Last-Modified (so browsers and proxies get 304s) and gzip-compressed.
+ETag/Last-Modified (so browsers and proxies get 304s) and compressed (Brotli, gzip).
 Everything else (logged-in pages, anything that used a CSRF token, set a
 cookie or said `private`) passes through untouched: never cached for others,
 and never compressed, because a compressed secret next to reflected input is
@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import brotli
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -50,8 +51,10 @@ PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Trigger", "HX-Boosted", "HX-History-Restore-Request")
 # Headers of the view's response worth keeping; the outer middleware adds the rest again.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary", "Link")
-# Below this, gzip's own header costs more than it saves.
+# Below this, compression's own header costs more than it saves.
 MIN_COMPRESSED_LENGTH = 200
+# 0-11: at 8, 59 KB of text takes ~8 ms here, once per page and content version.
+BROTLI_QUALITY = 8
 
 
 @dataclass
@@ -147,6 +150,31 @@ def derived[T](name: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def _compressed(content: bytes) -> dict[str, bytes]:
+    """The page in each encoding we offer, best first. Done once per page and content
+    version, so Brotli can take its time: 10-25 % smaller than gzip on our pages."""
+    if len(content) < MIN_COMPRESSED_LENGTH:
+        return {}
+    return {
+        "br": brotli.compress(content, quality=BROTLI_QUALITY),
+        "gzip": gzip.compress(content, compresslevel=6, mtime=0),
+    }
+
+
+def _accepted_encodings(request: HttpRequest) -> set[str]:
+    """Content codings the client takes (RFC 9110: a q of 0 means "not this one")."""
+    accepted = set()
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = item.strip().partition(";")
+        quality = params.strip().removeprefix("q=").strip() if params else "1"
+        try:
+            if float(quality) > 0:
+                accepted.add(coding.strip().lower())
+        except ValueError:
+            continue
+    return accepted
+
+
 @dataclass
 class CachedPage:
     status: int
@@ -154,33 +182,32 @@ class CachedPage:
     headers: list[tuple[str, str]]
     etag: str
     last_modified: datetime
-    compressed: bytes | None = field(default=None)
+    encoded: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, response: HttpResponse, last_modified: datetime) -> CachedPage:
         content = response.content
-        compressed = None
-        if len(content) >= MIN_COMPRESSED_LENGTH:
-            compressed = gzip.compress(content, compresslevel=6, mtime=0)
         return cls(
             status=response.status_code,
             content=content,
             headers=[(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)],
-            # Weak: the gzip and the plain bytes are the same page, not the same bytes.
+            # Weak: the compressed and the plain bytes are the same page, not the same bytes.
             etag=f'W/"{hashlib.blake2b(content, digest_size=16).hexdigest()}"',
             last_modified=last_modified,
-            compressed=compressed,
+            encoded=_compressed(content),
         )
 
     def response_for(self, request: HttpRequest) -> HttpResponseBase:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
-        if self.compressed is not None:
+        if self.encoded:
             patch_vary_headers(response, ["Accept-Encoding"])
-            if "gzip" in request.headers.get("Accept-Encoding", ""):
-                response.content = self.compressed
-                response["Content-Encoding"] = "gzip"
+            accepted = _accepted_encodings(request)
+            coding = next((coding for coding in self.encoded if coding in accepted), None)
+            if coding:
+                response.content = self.encoded[coding]
+                response["Content-Encoding"] = coding
         response["Content-Length"] = str(len(response.content))
         response["ETag"] = self.etag
         response["Last-Modified"] = http_date(self.last_modified.timestamp())

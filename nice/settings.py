@@ -231,9 +231,7 @@ STORAGES = {
     # Any Django storage: e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage and
     # MEDIA_STORAGE_OPTIONS='{"bucket_name": "nice-media"}' (README). Nothing assumes a local path.
     "default": {
-        "BACKEND": os.environ.get(
-            "MEDIA_STORAGE_BACKEND", "nice.storage.AtomicFileSystemStorage"
-        ),
+        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "nice.storage.AtomicFileSystemStorage"),
         "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
     },
     "staticfiles": {

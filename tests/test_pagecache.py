@@ -7,6 +7,7 @@ import gzip
 import re
 from datetime import timedelta
 
+import brotli
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -64,14 +65,19 @@ def test_it_answers_304_to_a_browser_that_has_the_page(client, session):
     assert changed.status_code == 200
 
 
-def test_it_compresses_public_pages_for_clients_that_accept_gzip(client, session):
+def test_it_compresses_public_pages_with_brotli_or_gzip_as_the_client_accepts(client, session):
     plain = client.get("/nice/1/")
-    packed = client.get("/nice/1/", headers={"Accept-Encoding": "gzip, br"})
-    assert packed["Content-Encoding"] == "gzip"
+    packed = client.get("/nice/1/", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert packed["Content-Encoding"] == "br"
     assert "Accept-Encoding" in packed["Vary"]
-    assert gzip.decompress(packed.content) == plain.content
-    assert len(packed.content) < len(plain.content) / 2
+    assert brotli.decompress(packed.content) == plain.content
     assert int(packed["Content-Length"]) == len(packed.content)
+    zipped = client.get("/nice/1/", headers={"Accept-Encoding": "gzip, br;q=0"})
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(packed.content) < len(zipped.content) < len(plain.content) / 2
+    assert zipped["ETag"] == packed["ETag"] == plain["ETag"]  # one page, three encodings
+    assert "Content-Encoding" not in client.get("/nice/1/", headers={"Accept-Encoding": "zstd"})
     api = client.get("/api/v1/series/nice/sessions", headers={"Accept-Encoding": "gzip"})
     assert api["Content-Encoding"] == "gzip"
     assert b"Attention Is All You Need" in gzip.decompress(api.content)
