@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from sessions import history
+from sessions import history, writers
 from sessions.forms import SessionAdminForm
 from sessions.models import (
     Keyword,
@@ -51,8 +53,22 @@ class SessionPresenterInline(admin.TabularInline):
     extra = 0
 
 
+class TalkInlineForm(forms.ModelForm):
+    def validate_constraints(self) -> None:
+        """Not "is this place taken" row by row: in a swap, the place is freed by the same
+        save. The formset checks the places among all the session's talks, and the
+        admin moves them in two steps (_make_room_for_talks)."""
+        try:
+            self.instance.validate_constraints(
+                exclude=self._get_validation_exclusions() | {"order"}
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
+
 class TalkInline(admin.StackedInline):
     model = Talk
+    form = TalkInlineForm
     autocomplete_fields = ["paper"]
     extra = 0
     show_change_link = True
@@ -95,10 +111,32 @@ class SessionAdmin(admin.ModelAdmin):
         )
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Talk:
+            _make_room_for_talks(formset)
+        super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         summary = gettext("Edited in the admin") if change else gettext("Created in the admin")
         history.record(form.instance, request.user, summary, request._session_before)
+
+
+def _make_room_for_talks(formset) -> None:
+    """Two talks swapped in the inline would share a place for a moment, as the formset
+    saves one row at a time: deleted talks go first, and the moved ones take their new
+    places through the one writer that moves talks (in two steps). The formset then
+    saves the rest, and new talks, whose places it checked to be free."""
+    for deleted in formset.deleted_forms:
+        if deleted.instance.pk is not None:
+            deleted.instance.delete()
+    places = {
+        form.instance.pk: form.cleaned_data["order"]
+        for form in formset.initial_forms
+        if form.instance.pk is not None and form not in formset.deleted_forms
+    }
+    # As stored: the forms' instances already hold the new places.
+    writers.place_talks(list(Talk.objects.filter(pk__in=places)), places)
 
 
 class TalkPresenterInline(admin.TabularInline):

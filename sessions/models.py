@@ -802,8 +802,8 @@ class Talk(RenderedMarkdownModel, CleanTextModel):
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="talks", verbose_name=_("session")
     )
-    # Not unique per session: reordering swaps values one row at a time, and
-    # ties are broken by pk. Gaps are harmless.
+    # Unique per session (a constraint); gaps are harmless. Talks change places only
+    # through sessions.writers.place_talks, which never lets two share one.
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     segment = models.CharField(
         _("segment"), max_length=50, blank=True, help_text=_("e.g. 第一场 / 第二场")
@@ -839,6 +839,13 @@ class Talk(RenderedMarkdownModel, CleanTextModel):
         ordering = ["session", "order", "pk"]
         verbose_name = _("talk")
         verbose_name_plural = _("talks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "order"],
+                name="talk_order_once_per_session",
+                violation_error_message=_("Two talks of a session cannot share a place."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import F, Max
 
+from nice import pagecache
 from nice.text import clean_text
 from papers.models import Paper
 from papers.writers import Outcome, apply, save_validated, validate
@@ -214,6 +215,28 @@ class TalkChanges:
         return bool(self.created or self.updated)
 
 
+# Talks being moved wait above every real place: orders stay unique at each step.
+_PARKED = 10_000
+
+
+def place_talks(talks: list[Talk], places: dict[int, int]) -> list[Talk]:
+    """Move talks (of one session) to the places given by pk, in two steps so that no
+    two ever share a place, whatever the database checks when. Returns the talks that
+    moved, their `order` updated. Call in a transaction that locked the session.
+
+    A bulk statement sends no signal: the page cache is told here.
+    """
+    moving = [talk for talk in talks if talk.pk in places and places[talk.pk] != talk.order]
+    if not moving:
+        return []
+    Talk.objects.filter(pk__in=[talk.pk for talk in moving]).update(order=F("order") + _PARKED)
+    for talk in moving:
+        talk.order = places[talk.pk]
+    Talk.objects.bulk_update(moving, ["order"])
+    pagecache.content_changed()
+    return moving
+
+
 def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
     """Update the session's talks in place to match `wanted` (see _match_talks);
     new ones are created. Nothing is deleted, and slides, recordings, papers and
@@ -221,6 +244,10 @@ def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
     existing = list(session.talks.prefetch_related("talk_presenters"))
     matches, unmatched = _match_talks(existing, wanted)
     changes = TalkChanges(kept=unmatched)
+    # The archive's talks take places 1..n in its order; those it no longer has, after.
+    places = {talk.pk: order for order, talk in enumerate(matches, start=1) if talk is not None}
+    places |= {talk.pk: len(wanted) + index for index, talk in enumerate(unmatched, start=1)}
+    moved = {talk.pk for talk in place_talks(existing, places)}
     # Each search row the talks touch is rewritten once, when all are written.
     with search_index.deferred():
         for order, (values, talk) in enumerate(zip(wanted, matches, strict=True), start=1):
@@ -228,7 +255,7 @@ def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
                 talk = _create_talk(session, order, values)
                 changes.created += 1
             else:
-                changed = _update_talk(talk, order, values)
+                changed = _update_talk(talk, order, values) or talk.pk in moved
                 changes.updated += changed
                 changes.unchanged += not changed
             changes.talks.append(talk)

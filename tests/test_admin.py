@@ -116,3 +116,49 @@ def test_admin_edits_are_recorded_and_bump_the_version(admin_client):
     revision = session.revisions.get()
     assert (revision.user.username, revision.summary) == ("admin", "在后台修改")
     assert ["title", "Before", "After"] in revision.changes
+
+
+def talk_rows(session) -> dict:
+    """The talks inline as the admin posts it back, unchanged."""
+    talks = list(session.talks.order_by("order"))
+    data = {"talks-TOTAL_FORMS": len(talks), "talks-INITIAL_FORMS": len(talks)}
+    for index, talk in enumerate(talks):
+        data |= {
+            f"talks-{index}-id": talk.pk,
+            f"talks-{index}-session": session.pk,
+            f"talks-{index}-order": talk.order,
+            f"talks-{index}-title": talk.title,
+        }
+    return data
+
+
+def test_swapping_two_talks_places_in_the_admin_saves_both(admin_client):
+    session = make_full_session(make_series(), 7)  # Talk 7.0 first, Talk 7.1 second
+    data = session_form(session.series) | talk_rows(session)
+    data |= {"talks-0-order": 2, "talks-1-order": 1}
+    response = admin_client.post(f"/admin/nice_sessions/session/{session.pk}/change/", data)
+    assert response.status_code == 302
+    assert list(session.talks.order_by("order").values_list("title", "order")) == [
+        ("Talk 7.1", 1),
+        ("Talk 7.0", 2),
+    ]
+
+
+def test_two_talks_in_one_place_is_a_form_error_in_the_admin(admin_client):
+    session = make_full_session(make_series(), 7)
+    data = session_form(session.series) | talk_rows(session) | {"talks-1-order": 1}
+    response = admin_client.post(
+        f"/admin/nice_sessions/session/{session.pk}/change/", data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for order." in response.content.decode()
+    assert list(session.talks.order_by("order").values_list("order", flat=True)) == [1, 2]
+
+
+def test_a_talk_moved_onto_a_deleted_ones_place_in_the_admin(admin_client):
+    session = make_full_session(make_series(), 7)
+    data = session_form(session.series) | talk_rows(session)
+    data |= {"talks-0-DELETE": "on", "talks-1-order": 1}
+    response = admin_client.post(f"/admin/nice_sessions/session/{session.pk}/change/", data)
+    assert response.status_code == 302
+    assert list(session.talks.values_list("title", "order")) == [("Talk 7.1", 1)]

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from nice import pagecache
 from nice.markdown import render_markdown
 from nice.storage import form_error_when_storage_full
 from nice.text import LONG_TEXT_MAX_LENGTH, clean_text
@@ -426,11 +425,8 @@ def _talk_conflict(
 
 
 def _renumber(session: Session, ordered_ids: list[int]) -> None:
-    talks = {talk.pk: talk for talk in session.talks.all()}
-    for position, talk_id in enumerate(ordered_ids, start=1):
-        talks[talk_id].order = position
-    Talk.objects.bulk_update(talks.values(), ["order"])
-    pagecache.content_changed()  # a bulk statement sends no signal
+    places = {talk_id: position for position, talk_id in enumerate(ordered_ids, start=1)}
+    writers.place_talks(list(session.talks.all()), places)
 
 
 @login_required

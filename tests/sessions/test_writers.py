@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from sessions.models import Person
-from sessions.writers import TalkValues, write_keyword, write_person, write_talks
+from sessions.writers import (
+    TalkValues,
+    place_talks,
+    write_keyword,
+    write_person,
+    write_talks,
+)
 from tests.factories import make_paper, make_person, make_series, make_session, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +109,26 @@ def test_a_paper_the_archive_names_is_linked_in_place(session):
     assert (changes.talks[0].pk, changes.updated) == (talk.pk, 1)
     talk.refresh_from_db()
     assert talk.paper == paper
+
+
+def test_two_talks_can_never_share_a_place(session):
+    make_talk(session, "A", order=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(session, "B", order=1)
+
+
+def test_talks_swap_places_without_ever_sharing_one(session):
+    a, b, c = (make_talk(session, title, order=order) for order, title in enumerate("ABC", 1))
+    moved = place_talks([a, b, c], {a.pk: 3, c.pk: 1})
+    assert {talk.title for talk in moved} == {"A", "C"}
+    assert list(session.talks.values_list("title", "order")) == [("C", 1), ("B", 2), ("A", 3)]
+    assert place_talks(list(session.talks.all()), {a.pk: 3}) == []  # already there
+
+
+def test_an_import_puts_talks_it_no_longer_has_after_its_own(session):
+    old = make_talk(session, "Old", order=1)
+    make_talk(session, "A", order=2)
+    changes = write_talks(session, [TalkValues("A"), TalkValues("New")])
+    assert changes.kept == [old]
+    assert list(session.talks.values_list("title", "order")) == [("A", 1), ("New", 2), ("Old", 3)]
+    assert changes.updated == 1  # A moved up
