@@ -62,7 +62,7 @@ for t in range(10):
     paper = Paper.objects.create(title=f"Ten talks paper {{t}}", venue="ICLR 2025", year=2025,
                                  arxiv_id=f"2501.{{90000 + t}}", authors="Ada Lovelace\\nAlan Turing")
     talk = Talk.objects.create(session=session, order=t + 1, title=f"第{{t + 1}}个报告", paper=paper,
-                               summary=f"损失 $\\mathcal{{{{L}}}}_{{t}} = -\\log p(x)$，摘要。")
+                               summary=f"损失 $\\\\mathcal{{{{L}}}}_{{t}} = -\\\\log p(x)$，摘要。")
     person = Person.objects.create(name=f"讲者 {{t}}", slug=f"ten-talks-{{t}}")
     TalkPresenter.objects.create(talk=talk, person=person, order=1)
 """
@@ -266,7 +266,10 @@ def main() -> None:
     large = None
     if args.sessions:
         began = time.perf_counter()
-        made = manage(env, "shell", "-c", GENERATE.format(sessions=args.sessions, talks=args.talks))
+        output = manage(
+            env, "shell", "-c", GENERATE.format(sessions=args.sessions, talks=args.talks)
+        )
+        made = output.strip().splitlines()[-1]  # the shell's own banner comes first
         print(f"\ngenerated {made.strip()} in {time.perf_counter() - began:.1f} s")
         large = measure(env, workdir, urls, args)
         print_results(f"{engine}, demo + {made.strip()}", large)
