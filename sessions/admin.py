@@ -58,12 +58,12 @@ class TalkInlineForm(forms.ModelForm):
         """Not "is this place taken" row by row: in a swap, the place is freed by the same
         save. The formset checks the places among all the session's talks, and the
         admin moves them in two steps (_make_room_for_talks)."""
+        # Both are ModelForm's own (Django's validate_constraints uses them); not in the stubs.
+        exclude = self._get_validation_exclusions() | {"order"}  # type: ignore[attr-defined]
         try:
-            self.instance.validate_constraints(
-                exclude=self._get_validation_exclusions() | {"order"}
-            )
+            self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]
 
 
 class TalkInline(admin.StackedInline):

@@ -14,6 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from papers.models import Paper
 from sessions import calendar
+from sessions.cards import attach_cards
 from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
 
 
@@ -29,7 +30,7 @@ def _paginate(request: HttpRequest, queryset, per_page: int) -> Page:
 def _featured_sessions() -> list[tuple[Series, Session | None]]:
     """Each series with its next public session, or its latest when none is coming.
 
-    Two queries plus the cards' prefetches, however many series there are.
+    Two queries, however many series there are; the cards come from attach_cards.
     """
     latest = Session.objects.public().newest_first()
     series_list = list(
@@ -40,7 +41,7 @@ def _featured_sessions() -> list[tuple[Series, Session | None]]:
             )
         )
     )
-    sessions = Session.objects.with_cards().in_bulk(
+    sessions = Session.objects.select_related("series").in_bulk(
         [series.featured_id for series in series_list if series.featured_id]
     )
     return [(series, sessions.get(series.featured_id)) for series in series_list]
@@ -50,9 +51,14 @@ def _featured_sessions() -> list[tuple[Series, Session | None]]:
 def home(request: HttpRequest) -> HttpResponse:
     featured = _featured_sessions()
     featured_ids = [session.pk for _, session in featured if session]
-    recent = (
-        Session.objects.public().past().exclude(pk__in=featured_ids).with_cards().newest_first()[:6]
+    recent = list(
+        Session.objects.public()
+        .past()
+        .exclude(pk__in=featured_ids)
+        .select_related("series")
+        .newest_first()[:6]
     )
+    attach_cards([session for _, session in featured if session] + recent)
     return render(request, "sessions/home.html", {"featured": featured, "recent": recent})
 
 
@@ -88,7 +94,10 @@ def series_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         sessions = sessions.filter(keywords__slug=filters["keyword"])
     if filters["venue"]:
         sessions = sessions.filter(talks__paper__venue=filters["venue"]).distinct()
-    page = _paginate(request, sessions.with_cards().newest_first(), settings.SESSIONS_PER_PAGE)
+    page = _paginate(
+        request, sessions.select_related("series").newest_first(), settings.SESSIONS_PER_PAGE
+    )
+    page.object_list = attach_cards(list(page.object_list))
     context = {"series": series, "filters": filters, "page": page}
     if request.htmx and request.GET.get("page"):
         # "More": only the next page of cards, appended in place of the button.
@@ -167,9 +176,10 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
     keyword = get_object_or_404(Keyword.objects.visible_to(request.user), slug=slug)
-    sessions = keyword.sessions.visible_to(request.user).with_cards().newest_first()
+    sessions = keyword.sessions.visible_to(request.user).select_related("series").newest_first()
     # A page at a time: a broad keyword grows with the archive.
     page = _paginate(request, sessions, settings.SESSIONS_PER_PAGE)
+    page.object_list = attach_cards(list(page.object_list))
     return render(request, "sessions/keyword_detail.html", {"keyword": keyword, "page": page})
 
 
