@@ -63,3 +63,26 @@ def arxiv_down(settings):
     from tests.arxiv_server import unreachable_url
 
     settings.ARXIV_API_URL = unreachable_url()
+
+
+@pytest.fixture
+def admin_client(client, db):
+    """A superuser's client (tests/test_admin.py has its own)."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("admin", "a@example.org", "x"))
+    return client
+
+
+@pytest.fixture
+def organizer_client(client, db):
+    """The client of an organizer of a new series ("nice")."""
+    from django.contrib.auth.models import User
+
+    from tests.factories import make_series
+
+    series = make_series()
+    user = User.objects.create_user("organizer")
+    series.organizers.add(user)
+    client.force_login(user)
+    return client

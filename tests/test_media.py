@@ -7,7 +7,6 @@ import struct
 import zlib
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
@@ -86,21 +85,6 @@ REFUSED = {
     "0 bytes": ("poster.png", lambda: b"", "所提交的是空文件。"),
     "over the size cap": ("poster.png", lambda: noise_png((700, 700)), "上限是 1.0\xa0MB"),
 }
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(User.objects.create_superuser("admin", "a@example.org", "x"))
-    return client
-
-
-@pytest.fixture
-def organizer_client(client):
-    series = make_series()
-    user = User.objects.create_user("organizer")
-    series.organizers.add(user)
-    client.force_login(user)
-    return client
 
 
 def post_poster(client, route: str, name: str, content: bytes):

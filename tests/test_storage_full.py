@@ -9,18 +9,24 @@ import os
 import subprocess
 
 import pytest
-from django.contrib.auth.models import User
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
-from nice.storage import AtomicFileSystemStorage, StorageFullError
-from sessions.models import Session
-from tests.factories import make_series, make_session
+from nice.storage import NO_SPACE_MESSAGE, AtomicFileSystemStorage, StorageFullError
+from sessions.models import Series, Session
+from tests.factories import make_session
+from tests.test_media import post_poster
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NO_SPACE = "not enough space"
+
+def no_space_message() -> str:
+    """As the site shows it by default (no Accept-Language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(NO_SPACE_MESSAGE)
 
 
 @pytest.fixture
@@ -49,15 +55,6 @@ def noisy_png(side: int = 300) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def organizer(client):
-    series = make_series()
-    user = User.objects.create_user("organizer")
-    series.organizers.add(user)
-    client.force_login(user)
-    return client, series
-
-
 def test_a_file_too_big_for_the_disk_is_refused_and_leaves_nothing(full_disk):
     storage = AtomicFileSystemStorage(location=full_disk)
     with pytest.raises(StorageFullError):
@@ -75,27 +72,19 @@ def test_a_file_that_fits_is_stored_whole_under_a_new_name_when_taken(full_disk)
     assert files_in(full_disk) == sorted([first, second])  # no temporary file left
 
 
-def test_new_session_form_says_the_disk_is_full_and_saves_nothing(organizer, full_disk):
-    client, series = organizer
-    response = client.post(
-        f"/manage/{series.slug}/new/",
-        {
-            "number": 7,
-            "title": "海报",
-            "starts_at": "2030-03-16T19:00",
-            "poster": SimpleUploadedFile("poster.png", noisy_png()),
-        },
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+def test_new_session_form_says_the_disk_is_full_and_saves_nothing(organizer_client, full_disk):
+    response = post_poster(organizer_client, "form", "poster.png", noisy_png())
     assert response.status_code == 200
-    assert NO_SPACE in response.content.decode()
+    assert no_space_message() in response.content.decode()
     assert 'value="海报"' in response.content.decode()  # the input is kept
     assert not Session.objects.exists()
     assert files_in(full_disk) == []
 
 
-def test_editing_a_session_with_a_poster_too_big_keeps_the_session_as_it_was(organizer, full_disk):
-    client, series = organizer
+def test_editing_a_session_with_a_poster_too_big_keeps_the_session_as_it_was(
+    organizer_client, full_disk
+):
+    client, series = organizer_client, Series.objects.get()
     session = make_session(series=series, number=3, title="原来的标题")
     response = client.post(
         f"/manage/{series.slug}/3/",
@@ -106,37 +95,17 @@ def test_editing_a_session_with_a_poster_too_big_keeps_the_session_as_it_was(org
             "version": session.version,
             "poster": SimpleUploadedFile("poster.png", noisy_png()),
         },
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 507
-    assert NO_SPACE in response.content.decode()
+    assert no_space_message() in response.content.decode()
     session.refresh_from_db()
     assert (session.title, session.poster.name) == ("原来的标题", "")
     assert files_in(full_disk) == []
 
 
-def test_the_admin_answers_a_full_disk_with_a_page_that_says_so(client, full_disk):
-    client.force_login(User.objects.create_superuser("admin", "a@example.org", "x"))
-    series = make_series()
-    response = client.post(
-        "/admin/nice_sessions/session/add/",
-        {
-            "series": series.pk,
-            "number": 7,
-            "title": "海报",
-            "status": "draft",
-            "starts_at_0": "2030-03-16",
-            "starts_at_1": "11:00:00",
-            "starts_at": "2030-03-16T19:00",
-            "session_presenters-TOTAL_FORMS": 0,
-            "session_presenters-INITIAL_FORMS": 0,
-            "talks-TOTAL_FORMS": 0,
-            "talks-INITIAL_FORMS": 0,
-            "poster": SimpleUploadedFile("poster.png", noisy_png()),
-        },
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+def test_the_admin_answers_a_full_disk_with_a_page_that_says_so(admin_client, full_disk):
+    response = post_poster(admin_client, "admin", "poster.png", noisy_png())
     assert response.status_code == 507
-    assert NO_SPACE in response.content.decode()
+    assert no_space_message() in response.content.decode()
     assert not Session.objects.exists()
     assert files_in(full_disk) == []
