@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Prefetch
+from django.db.models import Max, Prefetch, Q
 
 from papers.models import Paper
 from search.models import SearchDocument
@@ -256,12 +256,11 @@ def _people(ids: list[int]) -> list[SearchDocument]:
     public = set(Person.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
     last_seen: dict[int, datetime] = {}
     affiliations: dict[int, set[str]] = defaultdict(set)
-    public_sessions = Session.objects.public()
-    for person_id, affiliation, starts_at, status_public in _roles(ids, public_sessions):
+    for person_id, affiliation, last_public_start in _roles(ids):
         if affiliation:
             affiliations[person_id].add(affiliation)
-        if status_public and starts_at > last_seen.get(person_id, NEVER):
-            last_seen[person_id] = starts_at
+        if last_public_start and last_public_start > last_seen.get(person_id, NEVER):
+            last_seen[person_id] = last_public_start
     return [
         _person_document(
             person,
@@ -273,16 +272,23 @@ def _people(ids: list[int]) -> list[SearchDocument]:
     ]
 
 
-def _roles(ids: list[int], public_sessions) -> list[tuple[int, str, datetime, bool]]:
-    """(person, affiliation then, session start, session public) of every talk and
-    session they present in: two queries."""
+def _roles(ids: list[int]) -> list[tuple[int, str, datetime | None]]:
+    """(person, affiliation then, latest start of a public session with it) for each
+    affiliation they presented under: two grouped queries, as long as their list of
+    affiliations, not of talks (a regular presenter's row is rewritten each week)."""
     rows = []
     for model, session in ((TalkPresenter, "talk__session"), (SessionPresenter, "session")):
-        shown = Exists(public_sessions.filter(pk=OuterRef(session)))
         rows += list(
             model.objects.filter(person__in=ids)
-            .annotate(shown=shown)
-            .values_list("person", "affiliation", f"{session}__starts_at", "shown")
+            .values("person", "affiliation")
+            .annotate(
+                last=Max(
+                    f"{session}__starts_at",
+                    filter=Q(**{f"{session}__in": Session.objects.public()}),
+                )
+            )
+            .values_list("person", "affiliation", "last")
+            .order_by()
         )
     return rows
 
