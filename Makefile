@@ -55,6 +55,7 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_http.py
 	scripts/with-postgres $(PY) scripts/bench_http.py --sessions 5000
+	scripts/with-postgres $(PY) scripts/bench_import.py --sessions 90 10000
 	$(PY) scripts/bench_search.py --talks 50000
 
 # Refresh both catalogs after changing strings (needs gettext's msgfmt).
