@@ -16,8 +16,10 @@ $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.dev: requirements.txt requirements-dev.txt tests/browser/axe/package-lock.json | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core: apt-get install nodejs npm"; exit 1; }
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
@@ -57,6 +59,7 @@ bench: $(VENV)/.dev
 	scripts/with-postgres $(PY) scripts/bench_http.py --sessions 5000
 	scripts/with-postgres $(PY) scripts/bench_import.py --sessions 90 10000
 	$(PY) scripts/bench_search.py --talks 50000
+	$(PY) scripts/bench_lighthouse.py
 
 # Refresh both catalogs after changing strings (needs gettext's msgfmt).
 messages: $(VENV)/.dev
