@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from sessions.models import Series, Session
 
@@ -69,7 +69,24 @@ def session_event(session: Session, url: str) -> Event:
     else:
         event.add("dtstart", start.date())  # the day is all that is known
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
+    if not session.is_cancelled:
+        for lead in reminder_leads(session.series):
+            event.add_component(reminder(lead, event_title(session)))
     return event
+
+
+def reminder_leads(series: Series) -> list[timedelta]:
+    """How long before a session its calendar reminds: the series' lead, and its second one."""
+    return [lead for lead in (series.reminder_lead, series.second_reminder_lead) if lead]
+
+
+def reminder(lead: timedelta, title: str) -> Alarm:
+    """A VALARM going off `lead` before the event starts (RFC 5545 3.6.6)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -lead)
+    alarm.add("description", title)
+    return alarm
 
 
 def calendar_for(sessions, url_of, name: str) -> bytes:

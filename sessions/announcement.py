@@ -1,0 +1,58 @@
+"""The announcement of a session as plain text, to paste into a group chat or a mail.
+
+Built here and only here (the session page, the workspace editor and anything that
+sends it use `announcement_text`); its layout is templates/sessions/text/announcement.txt.
+Written in the active language, with the time on the series' clock and the zone named.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.template.defaultfilters import date as format_date
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from sessions.models import Session
+
+# The template's {% if %} lines leave blank runs; one blank line is the most a paragraph needs.
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def when_text(session: Session) -> str:
+    """ "Fri, Mar 14, 2025, 19:30–21:00 Asia/Shanghai (UTC+08:00)", on the series' clock."""
+    series = session.series
+    start = session.local_starts_at
+    day = format_date(start, "DATE_FORMAT")  # the site's formats carry the weekday
+    if not session.has_start_time:
+        return day  # only the day is known: no made-up 00:00, and no zone to name
+    hours = format_date(start, "H:i")
+    end = session.local_ends_at
+    if end and end.date() != start.date():
+        hours += "–" + format_date(end, "DATE_FORMAT") + " " + format_date(end, "H:i")
+    elif end:
+        hours += "–" + format_date(end, "H:i")
+    return f"{day}, {hours} {series.zone_label(session.starts_at)}"
+
+
+def _names(talk) -> str:
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    return separator.join(appearance.person.name for appearance in talk.appearances)
+
+
+def announcement_text(session: Session, permalink: str) -> str:
+    """The announcement in the active language. Uses the prefetches of with_cards().
+
+    A live link kept for those who RSVP is not in it: the text says to RSVP instead.
+    """
+    context = {
+        "session": session,
+        "when": when_text(session),
+        "talks": [(talk, _names(talk)) for talk in session.talks.all()],
+        "live_url": "" if session.live_url_for_rsvp_only else session.live_url,
+        "rsvp_for_link": bool(session.live_url and session.live_url_for_rsvp_only),
+        "permalink": permalink,
+    }
+    text = render_to_string("sessions/text/announcement.txt", context)
+    lines = (line.rstrip() for line in text.strip().splitlines())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
