@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from importlib import metadata
 from typing import ClassVar
 
@@ -94,6 +95,8 @@ ALLOWED_ATTRIBUTES = {
     **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
 }
 ALLOWED_ATTRIBUTES["math"] |= {"xmlns"}
+# Display math scrolls in its own box on a phone: a keyboard must reach it (see _for_phones).
+ALLOWED_ATTRIBUTES["div"] = ALLOWED_ATTRIBUTES.get("div", set()) | {"tabindex"}
 
 
 def _render_math(latex: str, options: dict) -> str:
@@ -111,6 +114,24 @@ _parser = (
 )
 
 
+# An inline formula and the punctuation right after it ("$x$。"): kept on one line, so the
+# "。" never starts a line alone.
+_MATH_THEN_PUNCTUATION = re.compile(
+    r'(<span class="math inline">(?:(?!</span>).)*</span>)([。，、；：！？）」』》”’.,;:!?)]+)',
+    re.S,
+)
+
+
+def _for_phones(rendered_html: str) -> str:
+    """Formulas that behave on a narrow screen (the CSS is in site.css, "math on a phone")."""
+    rendered_html = _MATH_THEN_PUNCTUATION.sub(
+        r'<span class="math-nowrap">\1\2</span>', rendered_html
+    )
+    return rendered_html.replace(
+        '<div class="math block">', '<div class="math block" tabindex="0">'
+    )
+
+
 def sanitize(unsafe_html: str) -> str:
     return nh3.clean(
         unsafe_html,
@@ -118,7 +139,7 @@ def sanitize(unsafe_html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
-        allowed_classes={"span": {"math", "inline"}, "div": {"math", "block"}},
+        allowed_classes={"span": {"math", "inline", "math-nowrap"}, "div": {"math", "block"}},
     )
 
 
@@ -127,12 +148,12 @@ def render_markdown(text: str) -> SafeString:
     """Markdown (with $…$ / $$…$$ math) to sanitized HTML, safe to put in a page."""
     if not text:
         return mark_safe("")
-    return mark_safe(sanitize(_parser.render(text)))
+    return mark_safe(sanitize(_for_phones(_parser.render(text))))
 
 
 # Stored HTML names the renderer that made it: an upgrade of any of these (or a change
 # to the rules above: bump the first number) makes `rerender_markdown` redo it.
-RENDERER_VERSION = "1/" + ":".join(
+RENDERER_VERSION = "2/" + ":".join(
     metadata.version(package)
     for package in ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "nh3")
 )
