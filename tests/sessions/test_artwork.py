@@ -94,7 +94,10 @@ def test_an_uploaded_poster_takes_precedence(client, six_talks):
 def test_the_page_uses_the_card_when_there_is_no_poster(client, six_talks):
     html = client.get("/nice/47/").content.decode()
     assert '<meta property="og:image" content="http://testserver/nice/47/card.png">' in html
-    assert 'src="/nice/47/qr.svg"' in html
+    # The page's own QR code is a download for posters, never a second image beside the group's.
+    assert 'src="/nice/47/qr.svg"' not in html
+    assert '<a href="/nice/47/qr.svg" download="nice-47-qr.svg">SVG</a>' in html
+    assert '<a href="/nice/47/qr.png" download="nice-47-qr.png">PNG</a>' in html
 
 
 def test_drafts_have_no_public_images(client):
