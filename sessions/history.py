@@ -8,6 +8,7 @@ later schema changes and deleted talks.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -100,3 +101,24 @@ def record(session: Session, user, summary: str, before: dict | None) -> Session
         snapshot=after,
         changes=diff(before, after) if before is not None else [],
     )
+
+
+def change_label(field: str) -> str:
+    """A recorded change's field named in the reader's language, from the models'
+    verbose names: "starts_at" -> "开始时间", "<talk title>: summary" -> "<talk title>: 摘要"."""
+    talk_title, separator, name = field.rpartition(": ")
+    if name == "talks" and not separator:
+        return str(Talk._meta.verbose_name_plural)
+    model = Talk if separator else Session
+    try:
+        label = str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+    except FieldDoesNotExist:
+        label = name
+    return f"{talk_title}{separator}{label}"
+
+
+def change_value(value: str, field: str) -> str:
+    """A recorded value for people: a status by its label ("published" -> "已发布")."""
+    if field == "status" and value in Session.Status.values:
+        return str(Session.Status(value).label)
+    return value

@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 
 from nice.markdown import render_markdown
 from nice.renditions import rendition_name, widths_below
+from sessions import history
 
 register = template.Library()
 
@@ -49,6 +50,18 @@ def lang_attr(text: str) -> SafeString:
     if language is None or language == page:
         return SafeString("")
     return format_html(' lang="{}"', language)
+
+
+@register.filter
+def change_label(field: str) -> str:
+    """A history entry's field in the reader's language: {{ field|change_label }}."""
+    return history.change_label(field)
+
+
+@register.filter
+def change_value(value: str, field: str) -> str:
+    """A history entry's value for people: {{ before|change_value:field }}."""
+    return history.change_value(value, field)
 
 
 @register.filter
