@@ -50,7 +50,17 @@ CONTENT_APPS = frozenset({"nice_sessions", "papers", "search"})
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Trigger", "HX-Boosted", "HX-History-Restore-Request")
 # Headers of the view's response worth keeping; the outer middleware adds the rest again.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary", "Link")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Language",
+    "Vary",
+    "Link",
+    "Access-Control-Allow-Origin",
+)
+# What a view's decorators tell the outer middleware (a view's own CSP, "may be framed"):
+# without them a page served from the cache would get the site's defaults instead.
+KEPT_ATTRIBUTES = ("_csp_config", "_csp_ro_config", "xframe_options_exempt")
 # Below this, compression's own header costs more than it saves.
 MIN_COMPRESSED_LENGTH = 200
 # 0-11: at 8, 59 KB of text takes ~8 ms here, once per page and content version.
@@ -201,6 +211,7 @@ class CachedPage:
     etag: str
     last_modified: datetime
     encoded: dict[str, bytes] = field(default_factory=dict)
+    attributes: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, response: HttpResponse, last_modified: datetime) -> CachedPage:
@@ -213,6 +224,9 @@ class CachedPage:
             etag=f'W/"{hashlib.blake2b(content, digest_size=16).hexdigest()}"',
             last_modified=last_modified,
             encoded=_compressed(content),
+            attributes={
+                name: getattr(response, name) for name in KEPT_ATTRIBUTES if hasattr(response, name)
+            },
         )
 
     def response_for(self, request: HttpRequest) -> HttpResponseBase:
@@ -237,7 +251,10 @@ class CachedPage:
             last_modified=int(self.last_modified.timestamp()),
             response=response,
         )
-        return conditional or response
+        answer = conditional or response
+        for attribute, setting in self.attributes.items():
+            setattr(answer, attribute, setting)
+        return answer
 
 
 def _public_cache_control(response: HttpResponseBase) -> None:

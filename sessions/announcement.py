@@ -13,7 +13,7 @@ from django.template.defaultfilters import date as format_date
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from sessions.models import Session
+from sessions.models import Session, Talk
 
 # The template's {% if %} lines leave blank runs; one blank line is the most a paragraph needs.
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -35,20 +35,23 @@ def when_text(session: Session) -> str:
     return f"{day}, {hours} {series.zone_label(session.starts_at)}"
 
 
-def _names(talk) -> str:
+def _names(talk: Talk) -> str:
     separator = "、" if (get_language() or "").startswith("zh") else ", "
     return separator.join(appearance.person.name for appearance in talk.appearances)
 
 
-def announcement_text(session: Session, permalink: str) -> str:
-    """The announcement in the active language. Uses the prefetches of with_cards().
+def announcement_text(session: Session, permalink: str, talks: list[Talk] | None = None) -> str:
+    """The announcement in the active language. Uses the prefetches of with_cards(),
+    or `talks` with their presenters (Talk.objects.with_context()) when given.
 
     A live link kept for those who RSVP is not in it: the text says to RSVP instead.
     """
     context = {
         "session": session,
         "when": when_text(session),
-        "talks": [(talk, _names(talk)) for talk in session.talks.all()],
+        "talks": [
+            (talk, _names(talk)) for talk in (session.talks.all() if talks is None else talks)
+        ],
         "live_url": "" if session.live_url_for_rsvp_only else session.live_url,
         "rsvp_for_link": bool(session.live_url and session.live_url_for_rsvp_only),
         "permalink": permalink,

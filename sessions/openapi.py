@@ -6,6 +6,8 @@ responses against these schemas, so the two cannot drift apart silently.
 
 from __future__ import annotations
 
+from sessions.embed import DEFAULT_LIMIT, MAX_LIMIT
+
 
 def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
@@ -99,6 +101,16 @@ SCHEMAS = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
         }
     ),
+    # The embeddable schedule's list (issue 11).
+    "UpcomingSessions": _object(
+        {
+            "series": _STRING,
+            "name": _STRING,
+            "timezone": {**_STRING, "description": "IANA time zone, e.g. Asia/Shanghai"},
+            "url": _URL,
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
+        }
+    ),
     # Search (issue 12): the same results as the search page.
     "SearchResult": _object(
         {
@@ -178,6 +190,37 @@ def build_schema(server_url: str) -> dict:
                             "A page of sessions", {"$ref": "#/components/schemas/SessionPage"}
                         ),
                         "400": _response("Malformed page", {"$ref": "#/components/schemas/Error"}),
+                        "404": _NOT_FOUND,
+                    },
+                }
+            },
+            "/api/v1/series/{slug}/upcoming": {
+                "get": {
+                    "operationId": "listUpcomingSessions",
+                    "summary": "The next sessions of a series, soonest first (the embed's list)",
+                    "description": (
+                        "Sessions not over yet, cancelled ones included (status says so). "
+                        "Readable from any site: Access-Control-Allow-Origin is *."
+                    ),
+                    "parameters": [
+                        _SLUG,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Above the maximum: the maximum; malformed: the default.",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _response(
+                            "The next sessions", {"$ref": "#/components/schemas/UpcomingSessions"}
+                        ),
                         "404": _NOT_FOUND,
                     },
                 }

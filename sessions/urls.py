@@ -5,7 +5,7 @@ Included once by nice/urls.py; names are reversed as "sessions:<name>".
 
 from django.urls import include, path
 
-from sessions.views import api, downloads, feeds, paper_lists, public, workspace
+from sessions.views import api, downloads, embed, feeds, paper_lists, public, workspace
 from sessions.views import search as search_views
 
 app_name = "sessions"
@@ -45,6 +45,7 @@ api_patterns = [
     path("v1/search", search_views.api_search, name="api-search"),
     path("v1/series", api.series_list, name="api-series-list"),
     path("v1/series/<slug:slug>/sessions", api.session_list, name="api-session-list"),
+    path("v1/series/<slug:slug>/upcoming", api.upcoming_list, name="api-upcoming"),
     path(
         "v1/series/<slug:slug>/sessions/<int:number>",
         api.session_detail,
@@ -67,6 +68,7 @@ urlpatterns = [
     path("keywords/<str:slug>/feed/rss/", feeds.KeywordFeed(), name="keyword-rss"),
     path("<slug:slug>/", public.series_archive, name="series"),
     path("<slug:slug>/next/", public.series_next, name="series-next"),
+    path("<slug:slug>/embed/", embed.series_embed, name="series-embed"),
     path("<slug:slug>/calendar.ics", downloads.series_calendar, name="series-calendar"),
     path("<slug:slug>/calendar-qr.svg", downloads.series_calendar_qr, name="series-calendar-qr"),
     path("<slug:slug>/feed/atom/", feeds.AtomSeriesFeed(), name="series-atom"),

@@ -7,14 +7,17 @@ times in the series' own UTC offset.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from papers.models import Paper
+from sessions.embed import parse_limit, upcoming_sessions
 from sessions.models import PUBLIC_STATUSES, Appearance, Series, Session, Talk
 from sessions.openapi import build_schema
 
@@ -148,6 +151,44 @@ def session_detail(request: HttpRequest, slug: str, number: int) -> JsonResponse
     if session is None:
         return _error(f"No published session {number} in series “{slug}”.", 404)
     return _json(session_json(request, session))
+
+
+def readable_from_any_site(view):
+    """CORS for a read-only view: any site's JavaScript may GET it (public data, no
+    cookies involved), and the preflight some browsers send first is answered here."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapped
+
+
+@readable_from_any_site
+@require_safe
+def upcoming_list(request: HttpRequest, slug: str) -> JsonResponse:
+    """The embeddable schedule's list (sessions/embed.py), for sites that build their own."""
+    series = Series.objects.filter(slug=slug).first()
+    if series is None:
+        return _error(f"No series with slug “{slug}”.", 404)
+    sessions = upcoming_sessions(series, parse_limit(request.GET.get("limit")))
+    return _json(
+        {
+            "series": series.slug,
+            "name": series.name,
+            "timezone": series.timezone,
+            "url": _absolute(request, series.get_absolute_url()),
+            "results": [session_json(request, session) for session in sessions],
+        }
+    )
 
 
 @require_safe

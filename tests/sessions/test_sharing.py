@@ -5,7 +5,6 @@ machine-readable start the "your time" line is computed from."""
 from datetime import datetime, timedelta
 
 import pytest
-from django.test import RequestFactory
 from django.utils import translation
 from icalendar import Calendar
 
@@ -171,14 +170,3 @@ def test_a_cancelled_session_has_no_reminder(client, session):
     session.status = Session.Status.CANCELLED
     session.save()
     assert _alarms(client, "/nice/47/calendar.ics") == []
-
-
-def test_the_announcement_tag_needs_no_prefetch(session, django_assert_max_num_queries):
-    from django.template import Context, Template
-
-    request = RequestFactory().get("/")
-    template = Template("{% load sharing %}{% announcement session %}")
-    plain = Session.objects.select_related("series").get(pk=session.pk)
-    with translation.override("en"), django_assert_max_num_queries(6):
-        html = template.render(Context({"session": plain, "request": request}))
-    assert "1. LLaVA 讲解 — 张宇森, 翟胜方" in html

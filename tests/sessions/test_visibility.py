@@ -60,6 +60,8 @@ LISTS = {
     "series-bibtex": "/nice/papers.bib",
     "series-talks-csv": "/nice/talks.csv",
     "api-session-list": "/api/v1/series/nice/sessions",
+    "series-embed": "/nice/embed/",
+    "api-upcoming": "/api/v1/series/nice/upcoming",
 }
 # Pages that show nothing of a session: the same for everybody.
 NOTHING_OF_IT = {
