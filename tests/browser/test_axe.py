@@ -1,5 +1,6 @@
 """axe-core (tests/browser/axe, installed by `npm ci`) finds no WCAG 2.2 AA or best-practice
-violation on any public or workspace page, in Chinese and in English.
+violation on any public or workspace page, in Chinese and in English (public pages at a
+desktop and a 390 px phone width).
 
 One browser and one page per language; axe is injected from the npm package's file into
 Debian's Chromium (the context bypasses the CSP so the injected script may run)."""
@@ -100,6 +101,10 @@ def test_it_finds_no_axe_violation_on_any_page(browser, live_server, archive, la
     found = []
     for url in public_urls(archive):
         found += violations(page, url)
+    page.set_viewport_size({"width": 390, "height": 844})  # the phone layout too
+    for url in public_urls(archive):
+        found += [f"390 px {line}" for line in violations(page, url)]
+    page.set_viewport_size({"width": 1280, "height": 720})
     assert page.locator("html").get_attribute("lang") == language
 
     page.goto(reverse("login"))
