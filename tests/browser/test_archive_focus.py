@@ -84,3 +84,33 @@ def test_it_always_shows_the_filters_on_a_wide_screen(page, archive):
     page.goto("/nice/")
     expect(page.locator(".filters-toggle > summary")).to_be_hidden()
     expect(page.locator(".filters .chip").first).to_be_visible()
+
+
+def _luminance(rgb: list[int]) -> float:
+    def channel(value: int) -> float:
+        value_ = value / 255
+        return value_ / 12.92 if value_ <= 0.03928 else ((value_ + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(v) for v in rgb[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_it_draws_a_focus_ring_of_at_least_3_to_1(page, archive):
+    page.goto("/nice/")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand link, on the white header
+    colours = page.evaluate(
+        """() => { const el = document.activeElement, style = getComputedStyle(el);
+        let box = el, background = 'rgba(0, 0, 0, 0)';
+        while (box && background === 'rgba(0, 0, 0, 0)') {
+          background = getComputedStyle(box).backgroundColor; box = box.parentElement; }
+        return [style.outlineStyle, style.outlineColor, background]; }"""
+    )
+    style, ring, background = colours
+    assert style == "solid"
+    ring_rgb, background_rgb = (
+        [int(n) for n in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        for colour in (ring, background)
+    )
+    lighter, darker = sorted((_luminance(ring_rgb), _luminance(background_rgb)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3
