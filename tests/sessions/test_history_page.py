@@ -30,6 +30,7 @@ def test_it_names_fields_and_statuses_in_the_readers_language(organizer_client):
     assert "<td>状态</td><td>草稿</td><td>已发布</td>" in chinese
     assert "<td>RAG: 检索: 内容简介</td>" in chinese
     assert "Asia/Shanghai (UTC+08:00)" in chinese
+    assert "<strong>发布了本期</strong>" in chinese  # recorded in English, read in Chinese
 
     organizer_client.cookies["django_language"] = "en"
     english = organizer_client.get("/manage/nice/47/history/").content.decode()
