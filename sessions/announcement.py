@@ -32,11 +32,17 @@ def when_text(session: Session) -> str:
         hours += "–" + format_date(end, "DATE_FORMAT") + " " + format_date(end, "H:i")
     elif end:
         hours += "–" + format_date(end, "H:i")
-    return f"{day}, {hours} {series.zone_label(session.starts_at)}"
+    return (
+        f"{day}{', ' if not _in_chinese() else ' '}{hours} {series.zone_label(session.starts_at)}"
+    )
+
+
+def _in_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
 
 
 def _names(talk: Talk) -> str:
-    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    separator = "、" if _in_chinese() else ", "
     return separator.join(appearance.person.name for appearance in talk.appearances)
 
 

@@ -40,7 +40,8 @@ def series():
 
 def _titles(html: str) -> list[str]:
     return re.findall(
-        r'class="embed__link"[^>]*><span class="embed__number">[^<]*</span> ([^<]*)</a>', html
+        r'class="embed__link"[^>]*><span class="embed__number">[^<]*</span> <span[^>]*>([^<]*)</span></a>',
+        html,
     )
 
 

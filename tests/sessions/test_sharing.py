@@ -67,7 +67,7 @@ def test_it_writes_the_announcement_in_chinese(session):
     text = _announcement(session, "zh-hans")
     assert "【NICE 每周分享 第47期】多模态论文分享" in text
     assert "2025年3月14日" in text and "星期五" in text
-    assert "19:00–21:00 Asia/Shanghai (UTC+08:00)" in text
+    assert "2025年3月14日 星期五 19:00–21:00 Asia/Shanghai (UTC+08:00)" in text
     assert "1. LLaVA 讲解 — 张宇森、翟胜方" in text
     assert PERMALINK in text
 
