@@ -20,7 +20,8 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def when_text(session: Session) -> str:
-    """ "Fri, Mar 14, 2025, 19:30–21:00 Asia/Shanghai (UTC+08:00)", on the series' clock."""
+    """The start and end on the series' clock, the zone named:
+    Fri, Mar 14, 2025, 19:30–21:00 Asia/Shanghai (UTC+08:00)."""
     series = session.series
     start = session.local_starts_at
     day = format_date(start, "DATE_FORMAT")  # the site's formats carry the weekday
@@ -32,9 +33,10 @@ def when_text(session: Session) -> str:
         hours += "–" + format_date(end, "DATE_FORMAT") + " " + format_date(end, "H:i")
     elif end:
         hours += "–" + format_date(end, "H:i")
-    return (
-        f"{day}{', ' if not _in_chinese() else ' '}{hours} {series.zone_label(session.starts_at)}"
-    )
+    separator = (
+        " " if _in_chinese() else ", "
+    )  # 2025年3月14日 星期五 19:00 / Fri, Mar 14, 2025, 19:00
+    return f"{day}{separator}{hours} {series.zone_label(session.starts_at)}"
 
 
 def _in_chinese() -> bool:
