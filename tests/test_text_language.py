@@ -34,7 +34,7 @@ def test_it_marks_only_the_other_language():
 
 
 def test_it_marks_titles_names_and_summaries_on_a_session_page(client, db):
-    session = make_session(make_series(), number=3, title="推理模型专题")
+    session = make_session(make_series(), number=3, title="推理模型专题", keywords=["多模态"])
     make_talk(
         session,
         "Direct Preference Optimization",
@@ -47,6 +47,7 @@ def test_it_marks_titles_names_and_summaries_on_a_session_page(client, db):
     assert 'lang="zh">黎健进</a>' in english
     assert '<div class="prose talk__summary" lang="zh">' in english
     assert "<span>Direct Preference Optimization</span>" in english
+    assert 'lang="zh">多模态</a>' in english  # a keyword chip
 
     client.cookies["django_language"] = "zh-hans"
     chinese = client.get(session.get_absolute_url()).content.decode()
