@@ -132,7 +132,7 @@ def _publish_pending(connection) -> bool:
 
 def model_written(sender, **kwargs) -> None:
     """post_save / post_delete / m2m_changed receiver: only the archive's own models count."""
-    if sender._meta.app_label in CONTENT_APPS:
+    if sender._meta.app_label in CONTENT_APPS and getattr(sender, "changes_public_pages", True):
         content_changed()
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "axes",
     "papers",
     "sessions.apps.SessionsConfig",
@@ -132,6 +133,18 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nice <noreply@localhost>")
+
+# Where links in mails point (a mail has no request to take the host from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work (mail) runs in `manage.py run_worker`, from a queue in the database:
+# any number of workers on any number of machines share it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Subscribe and RSVP forms: attempts per address and per IP address an hour, and
+# confirmation mails one address receives a day.
+OUTREACH_ATTEMPTS_PER_HOUR = envint("OUTREACH_ATTEMPTS_PER_HOUR", 5)
+OUTREACH_ATTEMPTS_PER_IP_PER_HOUR = envint("OUTREACH_ATTEMPTS_PER_IP_PER_HOUR", 30)
+OUTREACH_CONFIRMATIONS_PER_DAY = envint("OUTREACH_CONFIRMATIONS_PER_DAY", 3)
 
 # arXiv metadata for talks added by id; answers are cached for a day.
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
@@ -267,6 +280,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # Recordings' players, loaded when a visitor presses play (sessions/recordings.py).
+    "frame-src": ["https://www.youtube-nocookie.com", "https://player.bilibili.com"],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -43,7 +43,7 @@ def _in_chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
 
-def _names(talk: Talk) -> str:
+def presenter_names(talk: Talk) -> str:
     separator = "、" if _in_chinese() else ", "
     return separator.join(appearance.person.name for appearance in talk.appearances)
 
@@ -58,9 +58,10 @@ def announcement_text(session: Session, permalink: str, talks: list[Talk] | None
         "session": session,
         "when": when_text(session),
         "talks": [
-            (talk, _names(talk)) for talk in (session.talks.all() if talks is None else talks)
+            (talk, presenter_names(talk))
+            for talk in (session.talks.all() if talks is None else talks)
         ],
-        "live_url": "" if session.live_url_for_rsvp_only else session.live_url,
+        "live_url": session.public_live_url,
         "rsvp_for_link": bool(session.live_url and session.live_url_for_rsvp_only),
         "permalink": permalink,
     }

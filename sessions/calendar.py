@@ -38,8 +38,8 @@ def event_description(session: Session, url: str) -> str:
     for index, talk in enumerate(session.talks.all(), start=1):
         people = "、".join(a.person.name for a in talk.appearances)
         lines.append(f"{index}. {talk.title}" + (f"（{people}）" if people else ""))
-    if session.live_url:
-        lines.append(_("Live") + f": {session.live_url}")
+    if session.public_live_url:
+        lines.append(_("Live") + f": {session.public_live_url}")
     lines.append(url)
     return "\n".join(lines)
 
@@ -54,7 +54,7 @@ def session_event(session: Session, url: str) -> Event:
     event.add("summary", event_title(session))
     event.add("description", event_description(session, url))
     event.add("url", url)
-    location = session.venue or session.live_url
+    location = session.venue or session.public_live_url
     if location:
         event.add("location", location)
     start = timezone.localtime(session.starts_at, zone)
@@ -123,7 +123,7 @@ def google_calendar_link(session: Session, url: str) -> str:
         "text": event_title(session),
         "dates": f"{start.strftime(stamp)}/{end.strftime(stamp)}",
         "details": url,
-        "location": session.venue or session.live_url,
+        "location": session.venue or session.public_live_url,
         "ctz": session.series.timezone,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)

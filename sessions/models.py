@@ -588,12 +588,28 @@ class Session(RenderedMarkdownModel, CleanTextModel):
     def __str__(self) -> str:
         return f"{self.series} #{self.number}: {self.title}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        session = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        session._stored_schedule = session._schedule()
+        return session
+
+    def _schedule(self) -> tuple[str | None, datetime | None]:
+        """Status and start as far as loaded (a deferred field stays unknown)."""
+        return self.__dict__.get("status"), self.__dict__.get("starts_at")
+
     def save(self, *args, **kwargs) -> None:
         if self.status != self.Status.DRAFT and self.published_at is None:
             self.published_at = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
         super().save(*args, **kwargs)
+        # Whoever saves (workspace, admin, importer), subscribers hear of a publication,
+        # a move or a cancellation: the one rule is in outreach.mailer.
+        from sessions.outreach.mailer import plan_mailings
+
+        plan_mailings(self, before=getattr(self, "_stored_schedule", (None, None)))
+        self._stored_schedule = self._schedule()
 
     def get_absolute_url(self) -> str:
         return reverse("sessions:session", args=[self.series.slug, self.number])
@@ -617,6 +633,12 @@ class Session(RenderedMarkdownModel, CleanTextModel):
     @property
     def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def public_live_url(self) -> str:
+        """The live link as pages, calendars and announcements show it to everyone: none
+        when it is kept for those who RSVP (their RSVP page and their mails carry it)."""
+        return "" if self.live_url_for_rsvp_only else self.live_url
 
     @property
     def is_over(self) -> bool:
@@ -665,8 +687,13 @@ class Session(RenderedMarkdownModel, CleanTextModel):
 
     def scheduling_warnings(self, talks: list[Talk], user) -> list[dict]:
         """Things worth a second look, never blockers: overlapping sessions of the series,
-        presenters booked elsewhere at the same time, papers the series has heard before.
-        Only sessions `user` may see are named. Three queries."""
+        presenters booked elsewhere at the same time, papers the series has heard before;
+        and placeholders left in (marked "placeholder": the editor repeats them by its
+        Publish button): a talk titled by an identifier, a talk with no presenter, a start
+        hours away from the series' usual time. Only sessions `user` may see are named.
+        Four queries; `talks` have their presenters prefetched."""
+        from sessions import placeholders
+
         assumed_length = timedelta(hours=2)
         end = self.ends_at or self.starts_at + assumed_length
         overlapping = list(
@@ -728,6 +755,49 @@ class Session(RenderedMarkdownModel, CleanTextModel):
                         },
                         earlier.session.get_absolute_url(),
                     )
+                )
+        editor = reverse("sessions:manage-session", args=[self.series.slug, self.number])
+        for position, talk in enumerate(talks, start=1):
+            names = {"position": position, "title": talk.title}
+            if placeholders.looks_like_identifier(talk.title):
+                warnings.append(
+                    _warning(
+                        gettext("Talk %(position)s is still titled “%(title)s”: type its title.")
+                        % names,
+                        f"{editor}#talk-{talk.pk}",
+                    )
+                    | {"placeholder": True}
+                )
+            if not talk.talk_presenters.all():
+                warnings.append(
+                    _warning(
+                        gettext("Talk %(position)s, “%(title)s”, has no presenter.") % names,
+                        f"{editor}#presenter-{talk.pk}",
+                    )
+                    | {"placeholder": True}
+                )
+        if self.has_start_time:
+            latest = (
+                Session.objects.public()
+                .filter(series=self.series_id, has_start_time=True)
+                .exclude(pk=self.pk)
+                .newest_first()
+                .values_list("starts_at", flat=True)[: placeholders.USUAL_START_SAMPLE]
+            )
+            usual = placeholders.usual_start(self.series.local(moment) for moment in latest)
+            starts = self.local_starts_at.time()
+            if usual and placeholders.minutes_apart(starts, usual) >= (
+                placeholders.UNUSUAL_START_MINUTES
+            ):
+                warnings.append(
+                    _warning(
+                        gettext(
+                            "It starts at %(time)s; sessions of this series usually start at %(usual)s."
+                        )
+                        % {"time": starts.strftime("%H:%M"), "usual": usual.strftime("%H:%M")},
+                        f"{editor}#id_starts_at",
+                    )
+                    | {"placeholder": True}
                 )
         return warnings
 
@@ -917,3 +987,8 @@ class SessionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} v{self.version}: {self.summary}"
+
+
+# Subscriptions, RSVPs and mail records live in their own module; importing it here
+# registers them with this app.
+from sessions.outreach import models as outreach_models  # noqa: E402, F401

@@ -1,9 +1,18 @@
 // For a page that embeds a nice schedule: <iframe data-nice-embed src=".../embed/">.
 // Sets each such frame's height to what the frame reports (static/js/embed-frame.js),
-// accepting a message only from that frame's own window and origin.
+// accepting a message only from that frame's own window and origin. It also drops the
+// frame's border, so the snippet needs no style attribute (a host with a strict CSP may
+// refuse inline styles).
 (function () {
   "use strict";
   var MAX_HEIGHT = 10000;
+
+  function frameless() {
+    var frames = document.querySelectorAll("iframe[data-nice-embed]");
+    for (var i = 0; i < frames.length; i++) frames[i].style.border = "0";
+  }
+  frameless();
+  document.addEventListener("DOMContentLoaded", frameless);
 
   function originOf(frame) {
     try {

@@ -4,6 +4,7 @@ JSON twin /api/v1/series/<slug>/upcoming with CORS, and the snippet on the serie
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -218,10 +219,24 @@ def test_the_openapi_document_describes_the_upcoming_list(client):
     assert limit["schema"]["maximum"] == MAX_LIMIT
 
 
+def _pasted_snippet(html: str) -> str:
+    """The text a visitor copies from the snippet's textarea."""
+    textarea = html.split("<textarea", 1)[1].split("</textarea>", 1)[0]
+    return unescape(textarea.split(">", 1)[1])
+
+
 def test_the_series_page_shows_the_snippet_to_paste(client, series):
-    html = client.get("/nice/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert (
-        '&lt;iframe src="http://testserver/nice/embed/" data-nice-embed '
+    pasted = _pasted_snippet(client.get("/nice/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert pasted.startswith(
+        '<iframe src="http://testserver/nice/embed/" data-nice-embed '
         'title="Next sessions of NICE 每周分享"'
-    ) in html
-    assert '&lt;script src="http://testserver/static/js/embed-host.js" async&gt;' in html
+    )
+    assert '<script src="http://testserver/static/js/embed-host.js" async></script>' in pasted
+
+
+def test_a_quote_in_the_series_name_stays_inside_the_snippets_title(client):
+    make_series(slug="q", name='The "Q" & A club')
+    html = client.get("/q/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    pasted = _pasted_snippet(html)
+    assert 'title="Next sessions of The &quot;Q&quot; &amp; A club"' in pasted
+    assert "style=" not in pasted  # embed-host.js drops the border: no inline style to allow

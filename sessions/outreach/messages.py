@@ -1,0 +1,167 @@
+"""What each mail says: subject, plain-text and HTML parts, the session's .ics, and the
+unsubscribe headers of RFC 8058. Built in the recipient's language (the one they
+chose), with times on the series' clock and the zone named (announcement.when_text).
+
+The session's part of a mail is the same for every recipient of a mailing in one
+language, so MessageBuilder renders it once per (mailing, language) and only the
+personal links differ per address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from sessions.announcement import announcement_text, presenter_names, when_text
+from sessions.calendar import calendar_for, event_title
+from sessions.models import Session, Talk
+from sessions.outreach.models import Delivery
+from sessions.outreach.service import confirmation_code
+
+Kind = Delivery.Kind
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+@dataclass
+class SessionPart:
+    """The parts of a session mail shared by all its recipients in one language."""
+
+    session: Session
+    permalink: str
+    when: str
+    announcement: str
+    talks: list[tuple[Talk, str]]
+    ics: bytes
+
+
+class MessageBuilder:
+    def __init__(self) -> None:
+        self._parts: dict[tuple[int, str], SessionPart] = {}
+
+    def message(self, delivery: Delivery) -> EmailMultiAlternatives:
+        with translation.override(delivery.language):
+            if delivery.kind == Kind.CONFIRM_SUBSCRIPTION:
+                return self._confirmation(delivery)
+            if delivery.kind == Kind.CONFIRM_RSVP:
+                return self._session_mail(delivery, delivery.rsvp.session)
+            return self._session_mail(delivery, delivery.mailing.session)
+
+    # ------------------------------------------------------------ session mails
+
+    def _part(self, session: Session, language: str) -> SessionPart:
+        key = (session.pk, language)
+        if key not in self._parts:
+            session = Session.objects.with_cards().get(pk=session.pk)
+            permalink = absolute(session.get_absolute_url())
+            talks = list(session.talks.all())
+            self._parts[key] = SessionPart(
+                session=session,
+                permalink=permalink,
+                when=when_text(session),
+                announcement=announcement_text(session, permalink, talks),
+                talks=[(talk, presenter_names(talk)) for talk in talks],
+                ics=calendar_for(
+                    [session], lambda s: permalink, f"{session.series.name} {session.number}"
+                ),
+            )
+        return self._parts[key]
+
+    def _session_mail(self, delivery: Delivery, session: Session) -> EmailMultiAlternatives:
+        part = self._part(session, delivery.language)
+        session = part.session
+        if delivery.rsvp_id:
+            stop_url = absolute(reverse("sessions:rsvp-cancel", args=[delivery.rsvp.token]))
+            own_url = absolute(reverse("sessions:rsvp-detail", args=[delivery.rsvp.token]))
+        else:
+            stop_url = absolute(reverse("sessions:unsubscribe", args=[delivery.subscription.token]))
+            own_url = ""
+        context = {
+            "language": delivery.language,
+            "kind": delivery.kind,
+            "part": part,
+            "session": session,
+            # Kept for those who RSVP: their mails carry it, nobody else's do.
+            "private_live_url": session.live_url
+            if delivery.rsvp_id and session.live_url_for_rsvp_only
+            else "",
+            "is_rsvp": bool(delivery.rsvp_id),
+            "for_one_session": bool(delivery.subscription_id and delivery.subscription.session_id),
+            "stop_url": stop_url,
+            "own_url": own_url,
+        }
+        message = EmailMultiAlternatives(
+            subject=_subject(delivery.kind, session, part.when),
+            body=render_to_string("sessions/mail/session.txt", context),
+            to=[delivery.email],
+            headers=_list_headers(session, stop_url),
+        )
+        message.attach_alternative(
+            render_to_string("sessions/mail/session.html", context), "text/html"
+        )
+        message.attach("session.ics", part.ics, "text/calendar")
+        return message
+
+    # ------------------------------------------------------------ confirmation
+
+    def _confirmation(self, delivery: Delivery) -> EmailMultiAlternatives:
+        subscription = delivery.subscription
+        target = subscription.session or subscription.series
+        context = {
+            "language": delivery.language,
+            "subscription": subscription,
+            "target": target,
+            "series": subscription.series,
+            "confirm_url": absolute(
+                reverse("sessions:subscription-confirm", args=[confirmation_code(subscription)])
+            ),
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Confirm your subscription to %(target)s") % {"target": target},
+            body=render_to_string("sessions/mail/confirm.txt", context),
+            to=[delivery.email],
+            headers={
+                "Message-ID": make_msgid(domain=_domain()),
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(
+            render_to_string("sessions/mail/confirm.html", context), "text/html"
+        )
+        return message
+
+
+def _subject(kind: str, session: Session, when: str) -> str:
+    title = event_title(session)
+    if kind == Kind.REMINDER or kind == Kind.SECOND_REMINDER:
+        return _("Reminder: %(title)s, %(when)s") % {"title": title, "when": when}
+    if kind == Kind.MOVED:
+        return _("New time: %(title)s, %(when)s") % {"title": title, "when": when}
+    if kind == Kind.CANCELLED:
+        return _("Cancelled: %(title)s") % {"title": title}
+    if kind == Kind.CONFIRM_RSVP:
+        return _("You are attending %(title)s") % {"title": title}
+    return title
+
+
+def _domain() -> str:
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
+def _list_headers(session: Session, stop_url: str) -> dict[str, str]:
+    """One-click unsubscribe (RFC 8058): a POST to stop_url stops these mails."""
+    return {
+        "Message-ID": make_msgid(domain=_domain()),
+        "List-Id": f"<{session.series.slug}.{_domain()}>",
+        "List-Unsubscribe": f"<{stop_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
