@@ -86,3 +86,13 @@ def organizer_client(client, db):
     series.organizers.add(user)
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback; Django's mail goes to it during the test."""
+    from tests.mail_server import MailServer
+
+    with MailServer() as server:
+        settings.MAILERS = server.mailer_settings()
+        yield server

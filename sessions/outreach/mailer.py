@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.core.mail import mailers
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
 from sessions.models import Session
@@ -137,7 +137,7 @@ def recipients(mailing: Mailing) -> list[Recipient]:
     subscriptions = (
         subscriptions.filter(session=None)
         if mailing.kind == Mailing.Kind.ANNOUNCEMENT
-        else subscriptions.filter(session__in=[None, session.pk])
+        else subscriptions.filter(Q(session=None) | Q(session=session.pk))
     )
     for pk, email, language in (
         subscriptions.exclude(email__in=suppressed)
@@ -231,7 +231,7 @@ def send_due(now: datetime, report: DispatchReport) -> None:
                 try:
                     connection.send_messages([builder.message(delivery)])
                 except (smtplib.SMTPException, OSError) as error:
-                    failures_in_a_row += _record_failure(delivery, error, report)
+                    failures_in_a_row += _record_failure(delivery, error, now, report)
                     connection.close()  # a fresh connection for the next one
                     if failures_in_a_row >= CONSECUTIVE_FAILURES_TO_STOP:
                         break
@@ -255,13 +255,13 @@ def _finish(delivery: Delivery, status: str, **fields) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(status=status, **fields)
 
 
-def _record_failure(delivery: Delivery, error: Exception, report: DispatchReport) -> int:
+def _record_failure(
+    delivery: Delivery, error: Exception, now: datetime, report: DispatchReport
+) -> int:
     """Retry later, or give up when the server refused the address or tries ran out.
     Returns 1 when the failure looks like the server's (counts towards stopping)."""
     message = f"{type(error).__name__}: {error}"[:1000]
-    refused = isinstance(error, smtplib.SMTPRecipientsRefused) or (
-        isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
-    )
+    refused = _is_permanent(error)
     if refused or delivery.attempts >= MAX_ATTEMPTS:
         _finish(delivery, Status.FAILED, error=message)
         report.failed += 1
@@ -270,9 +270,16 @@ def _record_failure(delivery: Delivery, error: Exception, report: DispatchReport
             delivery,
             Status.PENDING,
             error=message,
-            next_attempt_at=delivery.retry_at(timezone.now()),
+            next_attempt_at=delivery.retry_at(now),
         )
         report.retrying += 1
     report.errors.append(f"{delivery.email}: {message}")
     logger.warning("Mail to %s failed (attempt %s): %s", delivery.email, delivery.attempts, message)
     return 0 if refused else 1
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer: the server will never take this mail. 4xx and network errors pass."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
