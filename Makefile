@@ -25,6 +25,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt tests/browser/axe/package-lo
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	@# The worker (mail) beside the web server; stopping one stops both.
+	$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite twice: on SQLite, then on PostgreSQL (DATABASE_URL when
