@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.utils.translation import gettext
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from sessions import history, writers
@@ -16,21 +19,42 @@ from sessions.models import (
     Talk,
     TalkPresenter,
 )
+from sessions.outreach.mailer import send_soon
+from sessions.outreach.models import Delivery, Mailing, Rsvp, Subscription, SuppressedAddress
 
 
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone", "session_count"]
+    list_display = ["name", "slug", "timezone", "session_count", "subscriber_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["organizers"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(session_count=Count("sessions"))
+        subscribers = (
+            Subscription.objects.active()
+            .filter(series=OuterRef("pk"), session__isnull=True)
+            .values("series")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                session_count=Count("sessions"),
+                subscriber_count=Coalesce(Subquery(subscribers), 0),
+            )
+        )
 
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, series: Series) -> int:
         return series.session_count  # type: ignore[attr-defined]  # annotated in get_queryset
+
+    @admin.display(description=_("subscribers"), ordering="subscriber_count")
+    def subscriber_count(self, series: Series) -> int:
+        """Confirmed, not unsubscribed, to the whole series."""
+        return series.subscriber_count  # type: ignore[attr-defined]  # annotated in get_queryset
 
 
 @admin.register(Keyword)
@@ -153,3 +177,117 @@ class TalkAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary", "paper__title"]
     autocomplete_fields = ["session", "paper"]
     inlines = [TalkPresenterInline]
+
+
+# ---------------------------------------------------------------- outreach
+# Addresses are personal: only admins see them here (organizers see their own sessions'
+# RSVP lists in the workspace). Subscriptions and RSVPs are made by their owners
+# through the site (double opt-in), never added here.
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "series", "session", "language", "confirmed", "unsubscribed"]
+    list_filter = ["series", "language"]
+    list_select_related = ["series", "session__series"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "series", "session", "user", "created_at", "confirmed_at"]
+    fields = [
+        "email",
+        "series",
+        "session",
+        "user",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("confirmed"), boolean=True, ordering="confirmed_at")
+    def confirmed(self, subscription: Subscription) -> bool:
+        return subscription.confirmed_at is not None
+
+    @admin.display(description=_("unsubscribed"), boolean=True, ordering="unsubscribed_at")
+    def unsubscribed(self, subscription: Subscription) -> bool:
+        return subscription.unsubscribed_at is not None
+
+
+@admin.register(Rsvp)
+class RsvpAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "session", "language", "created_at", "cancelled_at"]
+    list_filter = ["session__series"]
+    list_select_related = ["session__series"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["session", "email", "user", "created_at"]
+    fields = ["session", "name", "email", "user", "language", "created_at", "cancelled_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(admin.ModelAdmin):
+    """How bounced or complaining addresses stop receiving mail: add them here."""
+
+    list_display = ["email", "reason", "note", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email", "note"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "email", "status", "attempts", "sent_at", "short_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["email"]
+    list_select_related = ["mailing__session__series"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("last error"))
+    def short_error(self, delivery: Delivery) -> str:
+        return delivery.error[:80]
+
+    @admin.action(description=_("Send again (failed or unknown ones)"))
+    def send_again(self, request, queryset) -> None:
+        again = queryset.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
+        count = again.update(
+            status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
+        )
+        if count:
+            transaction.on_commit(send_soon)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d mail will be sent again.",
+                "%(count)d mails will be sent again.",
+                count,
+            )
+            % {"count": count},
+        )
+
+
+@admin.register(Mailing)
+class MailingAdmin(admin.ModelAdmin):
+    list_display = ["session", "kind", "occasion", "created_at", "expanded_at"]
+    list_filter = ["kind"]
+    list_select_related = ["session__series"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -34,10 +34,12 @@ RESERVED_SERIES_SLUGS = frozenset(
         "healthz",
         "i18n",
         "keywords",
+        "mail",
         "manage",
         "media",
         "papers",
         "people",
+        "rsvp",
         "search",
         "static",
     }

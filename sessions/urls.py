@@ -5,7 +5,7 @@ Included once by nice/urls.py; names are reversed as "sessions:<name>".
 
 from django.urls import include, path
 
-from sessions.views import api, downloads, embed, feeds, paper_lists, public, workspace
+from sessions.views import api, downloads, embed, feeds, outreach, paper_lists, public, workspace
 from sessions.views import search as search_views
 
 app_name = "sessions"
@@ -38,6 +38,8 @@ manage_patterns = [
         workspace.presenter_remove,
         name="manage-presenter-remove",
     ),
+    path(session_prefix + "rsvps/", outreach.manage_rsvps, name="manage-rsvps"),
+    path(session_prefix + "rsvps.csv", outreach.manage_rsvps_csv, name="manage-rsvps-csv"),
 ]
 
 api_patterns = [
@@ -66,7 +68,14 @@ urlpatterns = [
     path("keywords/<str:slug>/", public.keyword_detail, name="keyword"),
     path("keywords/<str:slug>/feed/atom/", feeds.AtomKeywordFeed(), name="keyword-atom"),
     path("keywords/<str:slug>/feed/rss/", feeds.KeywordFeed(), name="keyword-rss"),
+    # Links in mails and the attendee's own page: first segments reserved for the site
+    # (RESERVED_SERIES_SLUGS). A confirmation code is signed, with colons in it.
+    path("mail/confirm/<str:code>/", outreach.subscription_confirm, name="subscription-confirm"),
+    path("mail/unsubscribe/<str:token>/", outreach.unsubscribe, name="unsubscribe"),
+    path("rsvp/<str:token>/", outreach.rsvp_detail, name="rsvp-detail"),
+    path("rsvp/<str:token>/cancel/", outreach.rsvp_cancel, name="rsvp-cancel"),
     path("<slug:slug>/", public.series_archive, name="series"),
+    path("<slug:slug>/subscribe/", outreach.subscribe, name="series-subscribe"),
     path("<slug:slug>/next/", public.series_next, name="series-next"),
     path("<slug:slug>/embed/", embed.series_embed, name="series-embed"),
     path("<slug:slug>/calendar.ics", downloads.series_calendar, name="series-calendar"),
@@ -76,6 +85,8 @@ urlpatterns = [
     path("<slug:slug>/papers.bib", downloads.series_bibtex, name="series-bibtex"),
     path("<slug:slug>/talks.csv", downloads.series_talks_csv, name="series-talks-csv"),
     path(session_prefix, public.session_detail, name="session"),
+    path(session_prefix + "subscribe/", outreach.subscribe, name="session-subscribe"),
+    path(session_prefix + "rsvp/", outreach.rsvp, name="session-rsvp"),
     path(session_prefix + "qr.<str:kind>", downloads.session_qr, name="session-qr"),
     path(session_prefix + "card.png", downloads.session_card, name="session-card"),
     path(session_prefix + "calendar.ics", downloads.session_calendar, name="session-calendar"),
