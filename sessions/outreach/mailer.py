@@ -200,6 +200,7 @@ def dispatch(now: datetime | None = None) -> DispatchReport:
 
 
 def send_due(now: datetime, report: DispatchReport) -> None:
+    """Send every pending delivery due at `now`, batch by batch, over one SMTP connection."""
     from sessions.outreach.messages import MessageBuilder
 
     builder = MessageBuilder()
@@ -228,19 +229,36 @@ def send_due(now: datetime, report: DispatchReport) -> None:
                     _finish(delivery, Status.SKIPPED)
                     report.skipped += 1
                     continue
-                try:
-                    connection.send_messages([builder.message(delivery)])
-                except (smtplib.SMTPException, OSError) as error:
-                    failures_in_a_row += _record_failure(delivery, error, now, report)
-                    connection.close()  # a fresh connection for the next one
-                    if failures_in_a_row >= CONSECUTIVE_FAILURES_TO_STOP:
-                        break
-                    continue
-                failures_in_a_row = 0
-                _finish(delivery, Status.SENT, sent_at=timezone.now())
-                report.sent += 1
+                outcome = _send_one(delivery, builder, connection, now, report)
+                failures_in_a_row = failures_in_a_row + 1 if outcome == "server" else 0
+                if failures_in_a_row >= CONSECUTIVE_FAILURES_TO_STOP:
+                    break
     finally:
         connection.close()
+
+
+def _send_one(
+    delivery: Delivery, builder, connection, now: datetime, report: DispatchReport
+) -> str:
+    """Hand one claimed delivery to the server: "sent", "refused" or "server" (its fault)."""
+    try:
+        message = builder.message(delivery)
+    except Exception as error:  # a bug of ours must not leave the row claimed forever
+        logger.exception("Could not write the mail to %s", delivery.email)
+        _finish(delivery, Status.FAILED, error=f"{type(error).__name__}: {error}"[:1000])
+        report.failed += 1
+        return "refused"
+    try:
+        # Opened here, the connection stays open for the next mail (send_messages
+        # closes only a connection it opened itself).
+        connection.open()
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as error:
+        connection.close()  # a fresh connection for the next one
+        return "server" if _record_failure(delivery, error, now, report) else "refused"
+    _finish(delivery, Status.SENT, sent_at=timezone.now())
+    report.sent += 1
+    return "sent"
 
 
 def _claim(delivery: Delivery, now: datetime) -> bool:
