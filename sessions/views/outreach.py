@@ -229,7 +229,7 @@ RSVP_CLOSED_STATUS = 409
 def rsvp(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     session = _visible_session(request, slug, number)
     closed = service.rsvp_closed_reason(session)
-    form = RsvpForm(request.POST or None, user=request.user)
+    form = RsvpForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
     if request.method == "POST":
         if closed:
@@ -339,7 +339,10 @@ def _managed_session(user, slug: str, number: int) -> Session:
 def manage_rsvps(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Who said they will attend, and the capacity (raising it reopens RSVP)."""
     session = _managed_session(request.user, slug, number)
-    form = CapacityForm(request.POST or None, initial={"rsvp_capacity": session.rsvp_capacity})
+    form = CapacityForm(
+        request.POST if request.method == "POST" else None,
+        initial={"rsvp_capacity": session.rsvp_capacity},
+    )
     if request.method == "POST" and form.is_valid():
         session.rsvp_capacity = form.cleaned_data["rsvp_capacity"]
         session.save(update_fields=["rsvp_capacity"])
