@@ -48,11 +48,18 @@ def presenter_names(talk: Talk) -> str:
     return separator.join(appearance.person.name for appearance in talk.appearances)
 
 
-def announcement_text(session: Session, permalink: str, talks: list[Talk] | None = None) -> str:
+def announcement_text(
+    session: Session,
+    permalink: str,
+    talks: list[Talk] | None = None,
+    *,
+    for_attendee: bool = False,
+) -> str:
     """The announcement in the active language. Uses the prefetches of with_cards(),
     or `talks` with their presenters (Talk.objects.with_context()) when given.
 
-    A live link kept for those who RSVP is not in it: the text says to RSVP instead.
+    A live link kept for those who RSVP is not in it (the text says to RSVP instead),
+    unless it is for an attendee's own mail.
     """
     context = {
         "session": session,
@@ -61,8 +68,9 @@ def announcement_text(session: Session, permalink: str, talks: list[Talk] | None
             (talk, presenter_names(talk))
             for talk in (session.talks.all() if talks is None else talks)
         ],
-        "live_url": session.public_live_url,
-        "rsvp_for_link": bool(session.live_url and session.live_url_for_rsvp_only),
+        "live_url": session.live_url if for_attendee else session.public_live_url,
+        "rsvp_for_link": not for_attendee
+        and bool(session.live_url and session.live_url_for_rsvp_only),
         "permalink": permalink,
     }
     text = render_to_string("sessions/text/announcement.txt", context)

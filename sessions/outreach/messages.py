@@ -45,7 +45,7 @@ class SessionPart:
 
 class MessageBuilder:
     def __init__(self) -> None:
-        self._parts: dict[tuple[int, str], SessionPart] = {}
+        self._parts: dict[tuple[int, str, bool], SessionPart] = {}
 
     def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         with translation.override(delivery.language):
@@ -57,8 +57,8 @@ class MessageBuilder:
 
     # ------------------------------------------------------------ session mails
 
-    def _part(self, session: Session, language: str) -> SessionPart:
-        key = (session.pk, language)
+    def _part(self, session: Session, language: str, for_attendee: bool) -> SessionPart:
+        key = (session.pk, language, for_attendee)
         if key not in self._parts:
             session = Session.objects.with_cards().get(pk=session.pk)
             permalink = absolute(session.get_absolute_url())
@@ -67,7 +67,9 @@ class MessageBuilder:
                 session=session,
                 permalink=permalink,
                 when=when_text(session),
-                announcement=announcement_text(session, permalink, talks),
+                announcement=announcement_text(
+                    session, permalink, talks, for_attendee=for_attendee
+                ),
                 talks=[(talk, presenter_names(talk)) for talk in talks],
                 ics=calendar_for(
                     [session], lambda s: permalink, f"{session.series.name} {session.number}"
@@ -76,7 +78,7 @@ class MessageBuilder:
         return self._parts[key]
 
     def _session_mail(self, delivery: Delivery, session: Session) -> EmailMultiAlternatives:
-        part = self._part(session, delivery.language)
+        part = self._part(session, delivery.language, for_attendee=bool(delivery.rsvp_id))
         session = part.session
         if delivery.rsvp_id:
             stop_url = absolute(reverse("sessions:rsvp-cancel", args=[delivery.rsvp.token]))
