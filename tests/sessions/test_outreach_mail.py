@@ -128,7 +128,8 @@ def test_reminders_reach_subscribers_and_attendees_once_each(smtp):
     ]
     by_address = {m["To"]: m for m in reminders}
     # The attendee's mail carries the live link kept for those who RSVP; nobody else's does.
-    assert "https://meeting.example/j/1" in text_of(by_address["both@example.org"])
+    attendee = text_of(by_address["both@example.org"])
+    assert "Live: https://meeting.example/j/1" in attendee and "RSVP on the page" not in attendee
     assert "/rsvp/" in by_address["both@example.org"]["List-Unsubscribe"]
     assert "https://meeting.example/j/1" not in text_of(by_address["series@example.org"])
     count = len(smtp.received)
