@@ -25,9 +25,7 @@ class SubscribeForm(forms.Form):
     """An address and the language its mails are written in."""
 
     email = email_field()
-    language = forms.ChoiceField(
-        label=_("Language of the mails"), choices=settings.LANGUAGES, widget=forms.RadioSelect
-    )
+    language = forms.ChoiceField(label=_("Language of the mails"), choices=settings.LANGUAGES)
 
     def clean_email(self) -> str:
         return normalize_email(self.cleaned_data["email"])
