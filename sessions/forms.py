@@ -7,6 +7,8 @@ import zoneinfo
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +91,8 @@ class SessionForm(SeriesTimesMixin, forms.ModelForm):
             "ends_at",
             "venue",
             "live_url",
+            "live_url_for_rsvp_only",
+            "rsvp_capacity",
             "description",
             "poster",
             "qr_image",
@@ -180,8 +184,21 @@ class TalkForm(forms.ModelForm):
 
     class Meta:
         model = Talk
-        fields = ["title", "segment", "tags", "summary", "slides_url", "recording_url"]
+        # After the talk: its slides (a PDF, checked by nice.media, or a link) and recording.
+        fields = ["title", "segment", "tags", "summary", "slides", "slides_url", "recording_url"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "recording_url": _(
+                "YouTube and Bilibili recordings play on the session page; "
+                "other links are shown as links."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slides"].help_text = _("A PDF of at most %(limit)s, or a link below.") % {
+            "limit": filesizeformat(settings.IMAGE_UPLOAD_MAX_BYTES)
+        }
 
 
 class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
@@ -202,6 +219,8 @@ class SessionAdminForm(SeriesTimesMixin, forms.ModelForm):
             "ends_at",
             "venue",
             "live_url",
+            "live_url_for_rsvp_only",
+            "rsvp_capacity",
             "description",
             "keywords",
             "poster",

@@ -15,6 +15,17 @@ from django.utils import timezone
 from sessions.models import Session, SessionRevision, Talk, TalkPresenter
 
 SESSION_FIELDS = ("number", "title", "status", "venue", "live_url", "description")
+TALK_FIELDS = (
+    "title",
+    "segment",
+    "summary",
+    "tags",
+    "paper",
+    "presenters",
+    "slides",
+    "slides_url",
+    "recording_url",
+)
 
 
 def snapshot(session: Session) -> dict:
@@ -45,6 +56,10 @@ def snapshot(session: Session) -> dict:
                 "tags": talk.tags,
                 "paper": talk.paper.title if talk.paper else "",
                 "presenters": [row.person.name for row in talk.talk_presenters.all()],
+                # What comes after the talk: a new recording or slides is a change like any other.
+                "slides": talk.slides.url if talk.slides else "",
+                "slides_url": talk.slides_url,
+                "recording_url": talk.recording_url,
             }
             for talk in talks
         ],
@@ -72,9 +87,12 @@ def diff(before: dict, after: dict) -> list[list[str]]:
         old = before_talks.get(talk_id)
         if old is None:
             continue
-        for name in ("title", "segment", "summary", "tags", "paper", "presenters"):
-            if old[name] != talk[name]:
-                changes.append([f"{talk['title']}: {name}", _text(old[name]), _text(talk[name])])
+        for name in TALK_FIELDS:
+            # .get: snapshots stored before a field was recorded lack it.
+            if old.get(name, "") != talk.get(name, ""):
+                changes.append(
+                    [f"{talk['title']}: {name}", _text(old.get(name)), _text(talk.get(name))]
+                )
     return changes
 
 

@@ -74,6 +74,9 @@ class SessionFeed(Feed):
                 "talk": talk,
                 "paper_url": _http(talk.paper.link) if talk.paper else "",
                 "code_url": _http(talk.paper.code_url) if talk.paper else "",
+                # Added after the talk: a reader sees the item change when they arrive.
+                "slides_url": _http(talk.slides_url),
+                "recording_url": _http(talk.recording_url),
             }
             for talk in session.talks.all()
         ]

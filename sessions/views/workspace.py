@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,9 +54,15 @@ def _session_for(user, slug: str, number: int) -> Session:
 # ---------------------------------------------------------------- dashboard
 
 
+# Past sessions a series' panel lists; ?past=<slug> lists all of that series'.
+PAST_ON_DASHBOARD = 8
+
+
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Each series' coming sessions, drafts and past sessions (recent first, with what
+    their talks still miss: slides, recordings). Four queries, however many sessions."""
     series_list = list(Series.objects.managed_by(request.user).order_by("name"))
     ids = [series.pk for series in series_list]
     coming = Session.objects.coming().filter(series__in=ids)
@@ -62,13 +70,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "starts_at"
     )
     by_series: dict[int, dict] = {
-        series.pk: {"series": series, "coming": [], "drafts": []} for series in series_list
+        series.pk: {"series": series, "coming": [], "drafts": [], "past": [], "past_count": 0}
+        for series in series_list
     }
     for session in coming.select_related("series"):
         by_series[session.series_id]["coming"].append(session)
     for session in drafts.select_related("series"):
         by_series[session.series_id]["drafts"].append(session)
+    all_past_of = next((s.pk for s in series_list if s.slug == request.GET.get("past")), None)
+    for session in _past_sessions(ids, all_past_of).select_related("series"):
+        panel = by_series[session.series_id]
+        panel["past"].append(session)
+        panel["past_count"] = session.past_count
+    for panel in by_series.values():
+        panel["all_past"] = panel["series"].pk == all_past_of
     return render(request, "manage/dashboard.html", {"panels": list(by_series.values())})
+
+
+def _past_sessions(series_ids: list[int], all_of: int | None):
+    """Public sessions that are over, newest first: the latest PAST_ON_DASHBOARD of each
+    series (all of series `all_of`), with how many talks lack slides or a recording and
+    how many past sessions the series has. One query."""
+    talks_without = {
+        "slides": Q(talks__slides="", talks__slides_url=""),
+        "recording": Q(talks__recording_url=""),
+    }
+    newest_first = [F("starts_at").desc(), F("number").desc()]
+    past = (
+        Session.objects.public()
+        .past()
+        .filter(series__in=series_ids)
+        .annotate(
+            talk_count=Count("talks", distinct=True),
+            without_slides=Count("talks", filter=talks_without["slides"], distinct=True),
+            without_recording=Count("talks", filter=talks_without["recording"], distinct=True),
+            rank=Window(RowNumber(), partition_by=F("series_id"), order_by=newest_first),
+            past_count=Window(Count("pk"), partition_by=F("series_id")),
+        )
+        .order_by("series_id", *newest_first)
+    )
+    shown = Case(When(series_id=all_of, then=Value(2**31 - 1)), default=Value(PAST_ON_DASHBOARD))
+    return past.filter(rank__lte=shown)
 
 
 # ---------------------------------------------------------------- a session
@@ -111,6 +153,7 @@ def _editor_context(
     session form's, or that of talk `conflict_talk`, which then shows it.
     """
     talks = list(session.talks.with_context())
+    warnings = session.scheduling_warnings(talks, user)
     return {
         "series": session.series,
         "session": session,
@@ -118,7 +161,8 @@ def _editor_context(
         "talks": talks,
         "conflict": conflict,
         "conflict_talk": conflict_talk,
-        "warnings": session.scheduling_warnings(talks, user),
+        "warnings": warnings,
+        "placeholder_warnings": [warning for warning in warnings if warning.get("placeholder")],
         "add_form": AddTalkForm(),
         "talk_forms": {
             talk.pk: TalkForm(
@@ -230,6 +274,15 @@ def session_status(request: HttpRequest, slug: str, number: int) -> HttpResponse
         current.save(update_fields=["status", "updated_at"])
         history.record(current, request.user, summary, before)
     messages.success(request, summary)
+    if status == Session.Status.PUBLISHED:
+        # Published all the same: placeholders are worth a look, not a refusal.
+        talks = list(current.talks.with_context())
+        for warning in current.scheduling_warnings(talks, request.user):
+            if warning.get("placeholder"):
+                messages.warning(
+                    request,
+                    _("Published; worth a second look: %(warning)s") % {"warning": warning["text"]},
+                )
     return redirect("sessions:manage-session", slug, number)
 
 
@@ -312,14 +365,29 @@ def _recorded(request: HttpRequest, session: Session, summary: str):
         history.record(session, request.user, summary, before)
 
 
-def _talks_response(request: HtmxHttpRequest, session: Session, **extra) -> HttpResponse:
-    """The talks fragment for htmx (with the new version, out of band), else the editor."""
+def _talks_response(
+    request: HtmxHttpRequest,
+    session: Session,
+    *,
+    focus: str = "",
+    announce: str = "",
+    anchor: str = "talks",
+    **extra,
+) -> HttpResponse:
+    """The talks fragment for htmx (with the new version, out of band), else the editor.
+
+    `focus` is the id of the element keyboard focus goes to once the fragment is in
+    (static/js/talk-focus.js), `announce` what the editor's live region then says;
+    without JavaScript the page comes back at `anchor`.
+    """
     if request.htmx:
         context = _editor_context(request.user, session, form=None)
         context["talk_forms"] |= extra.pop("talk_forms", {})
+        context |= {"focus": focus, "announce": announce}
         return render(request, "manage/editor.html#talks", context | extra)
     return redirect(
-        reverse("sessions:manage-session", args=[session.series.slug, session.number]) + "#talks"
+        reverse("sessions:manage-session", args=[session.series.slug, session.number])
+        + f"#{anchor}"
     )
 
 
@@ -359,7 +427,7 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     if not form.is_valid():
         if not request.htmx:
             messages.error(request, " ".join(str(error) for error in form.errors["reference"]))
-        return _talks_response(request, session, add_form=form)
+        return _talks_response(request, session, add_form=form, focus="id_reference")
     kind, value = form.cleaned_data["reference"]
     paper, reached = paper_for_reference(kind, value)
     with _recorded(request, session, _("Added a talk")):  # one add at a time
@@ -372,31 +440,66 @@ def talk_add(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
             )
             % {"title": talk.title},
         )
-    return _talks_response(request, session)
+    return _talks_response(
+        request,
+        session,
+        focus=f"talk-title-{talk.pk}",
+        announce=_("Talk added"),
+        anchor=f"talk-{talk.pk}",
+    )
 
 
 @login_required
 @require_POST
 def talk_edit(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) -> HttpResponse:
     session, talk = _talk_for(request.user, slug, number, talk_id)
-    form = TalkForm(request.POST, instance=talk, prefix=f"talk-{talk.pk}")
-    if not form.is_valid():
+    form = TalkForm(request.POST, request.FILES, instance=talk, prefix=f"talk-{talk.pk}")
+    if form.is_valid():
+        with form_error_when_storage_full(form), transaction.atomic():
+            current = Session.objects.select_for_update().get(pk=session.pk)
+            current.series = session.series
+            conflict = _conflict(current, form.cleaned_data.get("version"))
+            if not conflict:
+                # A slides file or a recording link is published as it is saved: in the
+                # history, and with a new version that feeds and calendars see.
+                with _recorded(request, current, _talk_summary(form)):
+                    form.save()
+        if form.is_valid() and conflict:
+            return _talk_conflict(request, current, talk, conflict)
+    if not form.is_valid():  # refused input, or a full disk (nothing was saved)
         if not request.htmx:
             messages.error(
                 request, _("The talk was not saved: %(errors)s") % {"errors": form.errors.as_text()}
             )
-        return _talks_response(request, session, talk_forms={talk.pk: form})
-    with transaction.atomic():
-        current = Session.objects.select_for_update().get(pk=session.pk)
-        current.series = session.series
-        conflict = _conflict(current, form.cleaned_data.get("version"))
-        if not conflict:
-            with _recorded(request, current, _("Edited a talk")):
-                form.save()
-    if conflict:
-        return _talk_conflict(request, current, talk, conflict)
+        first_error = next(iter(form.errors), "")
+        focus = form[first_error].auto_id if first_error in form.fields else ""
+        return _talks_response(
+            request,
+            session,
+            talk_forms={talk.pk: form},
+            focus=focus or f"talk-title-{talk.pk}",
+            anchor=f"talk-{talk.pk}",
+        )
     messages.success(request, _("Talk saved."))
-    return _talks_response(request, current)
+    return _talks_response(
+        request,
+        current,
+        focus=f"talk-edit-{talk.pk}",
+        announce=_("Talk saved."),
+        anchor=f"talk-{talk.pk}",
+    )
+
+
+def _talk_summary(form: TalkForm) -> str:
+    """The history's line for a talk edit: what comes after the talk is named."""
+    changed = set(form.changed_data)
+    if "recording_url" in changed and form.cleaned_data.get("recording_url"):
+        return _("Added the recording of a talk")
+    if changed & {"slides", "slides_url"} and (
+        form.cleaned_data.get("slides") or form.cleaned_data.get("slides_url")
+    ):
+        return _("Added the slides of a talk")
+    return _("Edited a talk")
 
 
 def _talk_conflict(
@@ -436,12 +539,23 @@ def talk_move(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) ->
     session, talk = _talk_for(request.user, slug, number, talk_id)
     ids = list(session.talks.values_list("pk", flat=True))
     index = ids.index(talk.pk)
-    target = index - 1 if request.POST.get("direction") == "up" else index + 1
-    if 0 <= target < len(ids):
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    target = index - 1 if direction == "up" else index + 1
+    if not 0 <= target < len(ids):
+        target = index
+    else:
         ids[index], ids[target] = ids[target], ids[index]
         with _recorded(request, session, _("Reordered the talks")):
             _renumber(session, ids)
-    return _talks_response(request, session)
+    # Focus stays on the button pressed, at the talk's new place (talk-focus.js takes
+    # the other one when that one is now disabled, at the top or the bottom).
+    return _talks_response(
+        request,
+        session,
+        focus=f"move-{direction}-{talk.pk}",
+        announce=_("Talk moved to position %(position)s") % {"position": target + 1},
+        anchor=f"talk-{talk.pk}",
+    )
 
 
 @login_required
@@ -464,10 +578,21 @@ def talk_order(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse
 @require_POST
 def talk_delete(request: HtmxHttpRequest, slug: str, number: int, talk_id: int) -> HttpResponse:
     session, talk = _talk_for(request.user, slug, number, talk_id)
+    ids = list(session.talks.values_list("pk", flat=True))
     with _recorded(request, session, _("Removed a talk")):
         talk.delete()
     messages.success(request, _("Talk removed."))
-    return _talks_response(request, session)
+    # Focus goes to the talk that took its place, else the one before, else adding one.
+    index = ids.index(talk_id)
+    rest = ids[:index] + ids[index + 1 :]
+    neighbour = rest[min(index, len(rest) - 1)] if rest else None
+    return _talks_response(
+        request,
+        session,
+        focus=f"talk-title-{neighbour}" if neighbour else "id_reference",
+        announce=_("Talk removed"),
+        anchor=f"talk-{neighbour}" if neighbour else "talks",
+    )
 
 
 @login_required
@@ -482,7 +607,7 @@ def presenter_add(request: HtmxHttpRequest, slug: str, number: int, talk_id: int
         person = Person.objects.visible_to(request.user).filter(pk=person_id).first()
     if person is None and not name:
         messages.error(request, _("Type a name or pick a person."))
-        return _talks_response(request, session)
+        return _talks_response(request, session, focus=f"presenter-{talk.pk}")
     with _recorded(request, session, _("Added a presenter")):
         if person is None:
             # Typed: the person of that name, however accented or cased, before a new one.
@@ -494,7 +619,13 @@ def presenter_add(request: HtmxHttpRequest, slug: str, number: int, talk_id: int
                     % {"typed": name, "name": person.name},
                 )
         writers.add_presenter(talk, person)
-    return _talks_response(request, session)
+    return _talks_response(
+        request,
+        session,
+        focus=f"presenter-{talk.pk}",
+        announce=_("Presenter added: %(name)s") % {"name": person.name},
+        anchor=f"talk-{talk.pk}",
+    )
 
 
 @login_required
@@ -505,7 +636,13 @@ def presenter_remove(
     session, talk = _talk_for(request.user, slug, number, talk_id)
     with _recorded(request, session, _("Removed a presenter")):
         talk.talk_presenters.filter(person_id=person_id).delete()
-    return _talks_response(request, session)
+    return _talks_response(
+        request,
+        session,
+        focus=f"presenter-{talk.pk}",
+        announce=_("Presenter removed"),
+        anchor=f"talk-{talk.pk}",
+    )
 
 
 def _require_some_series(user) -> None:
