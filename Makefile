@@ -63,6 +63,8 @@ bench: $(VENV)/.dev
 	scripts/with-postgres $(PY) scripts/bench_import.py --sessions 90 10000
 	$(PY) scripts/bench_search.py --talks 50000
 	$(PY) scripts/bench_lighthouse.py
+	$(PY) scripts/bench_mail.py
+	scripts/with-postgres $(PY) scripts/bench_mail.py
 
 # Refresh both catalogs after changing strings (needs gettext's msgfmt).
 messages: $(VENV)/.dev
