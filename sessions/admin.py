@@ -118,6 +118,7 @@ class SessionAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["series", "number", "title", "status"]}),
         (_("When and where"), {"fields": ["starts_at", "ends_at", "venue", "live_url"]}),
+        (_("RSVP"), {"fields": ["live_url_for_rsvp_only", "rsvp_capacity"]}),
         (_("About"), {"fields": ["description", "keywords"]}),
         (_("Images"), {"fields": ["poster", "qr_image"]}),
     ]
