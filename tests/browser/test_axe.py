@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from papers.models import Paper
 from sessions.models import Keyword, Person, Series, Session
+from sessions.outreach import service
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -64,6 +65,29 @@ def public_urls(organizer: User) -> list[str]:
         reverse("password_reset_confirm", args=[uid, token]),
         reverse("password_reset_complete"),
         "/no-such-page/",
+        *outreach_urls(series),
+    ]
+
+
+def outreach_urls(series: Series) -> list[str]:
+    """Subscribe and RSVP pages, and the pages the links in mails open."""
+    upcoming = Session.objects.public().upcoming().filter(series=series, status="published")
+    session = upcoming.order_by("starts_at").first()
+    assert session, "the demo has an upcoming session"
+    subscription, _ = service.subscribe(series, "reader@example.org", language="en")
+    rsvp, _ = service.attend(session, "attendee@example.org", language="en")
+    assert subscription
+    args = [series.slug, session.number]
+    return [
+        reverse("sessions:series-embed", args=[series.slug]),
+        reverse("sessions:series-subscribe", args=[series.slug]),
+        reverse("sessions:session-subscribe", args=args),
+        reverse("sessions:session-rsvp", args=args),
+        reverse("sessions:subscription-confirm", args=[service.confirmation_code(subscription)]),
+        reverse("sessions:subscription-confirm", args=["not-a-code"]),
+        reverse("sessions:unsubscribe", args=[subscription.token]),
+        reverse("sessions:rsvp-detail", args=[rsvp.token]),
+        reverse("sessions:rsvp-cancel", args=[rsvp.token]),
     ]
 
 
@@ -80,6 +104,7 @@ def workspace_urls() -> list[str]:
         reverse("sessions:manage-session-history", args=args),
         reverse("sessions:manage-session-delete", args=args),
         reverse("sessions:manage-paper-list"),
+        reverse("sessions:manage-rsvps", args=args),
         reverse("password_change"),
         reverse("password_change_done"),
     ]
