@@ -100,6 +100,7 @@ def unsure_precision_recall(original: str, result: mojibake.RepairResult) -> tup
 def run(out: Callable[[str], object] = print) -> None:
     began = time.perf_counter()
     mojibake.model()
+    mojibake.ngrams()
     out(f"encoding repair: model load {time.perf_counter() - began:.2f} s")
     texts = corpus()
     for damage, garble in DAMAGE.items():
