@@ -31,6 +31,7 @@ from django.urls.resolvers import RegexPattern
 
 from papers.models import Paper
 from sessions.models import Keyword, Person, Series, Session
+from sessions.outreach import service
 
 SEED = 20250614
 MIN_REQUESTS = 2_000
@@ -137,6 +138,10 @@ class Archive:
     numbers: list[str]
     papers: list[str]
     media_file: str
+    # The secrets in links from mails: a subscription's and an RSVP's token, a confirmation.
+    subscription_tokens: list[str]
+    rsvp_tokens: list[str]
+    confirmation_codes: list[str]
 
     @classmethod
     def load(cls, media_root) -> Archive:
@@ -147,6 +152,9 @@ class Archive:
             return [quote(str(value), safe="") for value in values]
 
         numbers = list(Session.objects.order_by("number").values_list("number", flat=True))
+        coming = Session.objects.coming().select_related("series").first()
+        subscription, _ = service.subscribe(coming.series, "odd@example.org", language="en")
+        rsvp, _ = service.attend(coming, "odd@example.org", language="en")
         return cls(
             series=strings(Series.objects.values_list("slug", flat=True)[:1]),
             people=strings(Person.objects.order_by("pk").values_list("slug", flat=True)[:2]),
@@ -154,6 +162,9 @@ class Archive:
             numbers=strings([numbers[0], numbers[-1]]),
             papers=strings(Paper.objects.order_by("pk").values_list("pk", flat=True)[:1]),
             media_file="odd/real.txt",
+            subscription_tokens=[subscription.token],
+            rsvp_tokens=[rsvp.token],
+            confirmation_codes=strings([service.confirmation_code(subscription)]),
         )
 
 
@@ -173,6 +184,10 @@ REAL_VALUES: dict[str, Callable[[Route, Archive], list[str]]] = {
     "pk": lambda route, archive: archive.papers,
     "kind": lambda route, archive: ["svg", "png", "pdf"],
     "path": lambda route, archive: [archive.media_file],
+    "token": lambda route, archive: (
+        archive.rsvp_tokens if route.template.startswith("/rsvp/") else archive.subscription_tokens
+    ),
+    "code": lambda route, archive: archive.confirmation_codes,
 }
 
 

@@ -46,6 +46,8 @@ ONE_THING = {
     "keyword-atom": "/keywords/{keyword}/feed/atom/",
     "keyword-rss": "/keywords/{keyword}/feed/rss/",
     "api-session-detail": "/api/v1/series/nice/sessions/1",
+    "session-rsvp": "/nice/1/rsvp/",
+    "session-subscribe": "/nice/1/subscribe/",
 }
 # Lists: 200 for everybody, and the session's world appears only when it is public.
 LISTS = {
@@ -70,6 +72,14 @@ NOTHING_OF_IT = {
     "api-series-list": "/api/v1/series",
     "api-openapi": "/api/openapi.json",
     "opensearch": "/search/opensearch.xml",
+    "series-subscribe": "/nice/subscribe/",
+}
+# Links from mails, opened by their secret alone: an unknown one is 404 for everybody.
+SECRET_LINKS = {
+    "subscription-confirm": "/mail/confirm/unknown/",
+    "unsubscribe": "/mail/unsubscribe/unknown/",
+    "rsvp-detail": "/rsvp/unknown/",
+    "rsvp-cancel": "/rsvp/unknown/cancel/",
 }
 
 
@@ -83,7 +93,9 @@ def public_url_names() -> set[str]:
 
 
 def test_every_public_url_has_a_case():
-    assert public_url_names() == set(ONE_THING) | set(LISTS) | set(NOTHING_OF_IT)
+    assert public_url_names() == (
+        set(ONE_THING) | set(LISTS) | set(NOTHING_OF_IT) | set(SECRET_LINKS)
+    )
 
 
 @pytest.fixture
@@ -157,6 +169,14 @@ def test_pages_without_sessions_are_the_same_for_everybody(client, world, name, 
     assert SECRET not in response.getvalue().decode()
     if name == "series-next":
         assert response["Location"] == "/nice/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(SECRET_LINKS))
+def test_links_from_mails_open_nothing_without_their_secret(client, world, name, role):
+    response = visit(client, world, role, "published", SECRET_LINKS[name])
+    assert response.status_code == 404
+    assert SECRET not in response.getvalue().decode()
 
 
 def test_the_preview_link_works_for_an_organizer_who_is_not_staff(client, world):
