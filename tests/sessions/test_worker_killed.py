@@ -178,7 +178,7 @@ def test_a_worker_killed_mid_batch_and_restarted_delivers_each_reminder_exactly_
 
         # --batch runs what is due and exits; the next periodic dispatch, queued a
         # minute ahead, is not due yet, so it does not keep the worker waiting.
-        run(env, "run_worker", "--batch", "--no-startup-delay", "--no-reload", timeout=60)
+        run(env, "run_worker", "--batch", "--no-startup-delay", "--no-reload", timeout=120)
         deliveries = json.loads(run(env, "shell", "--no-imports", "-c", REPORT))
         received = Counter(rcpt for item in smtp.received for rcpt in item.recipients)
 
