@@ -28,7 +28,7 @@ def test_a_garbled_list_is_repaired_and_imported(client):
     assert "damage found: UTF-8 read as Windows-1252" in output
     # The one unsure character, the suggestion taken and recorded in the output:
     assert (
-        "accepted suggestion 中: paper-list-garbled.md:8:28: “评估多模态模型，其中评分中人类偏好"
+        "accepted suggestion 与: paper-list-garbled.md:8:28: “评估多模态模型，其中评分与人类偏好"
         in output
     )
     assert "3 papers: 3 created, 0 updated, 0 unchanged" in output
@@ -36,7 +36,7 @@ def test_a_garbled_list_is_repaired_and_imported(client):
     assert critic.title == "LLaVA-Critic: Learning to Evaluate Multimodal Models"
     assert (critic.venue, critic.year) == ("CVPR 2025", 2025)
     assert critic.project_url == "https://llava-vl.github.io/blog/2024-10-03-llava-critic/"
-    assert critic.notes.startswith("本文提出了第一个开源的通用评估多模态模型，其中评分中人类")
+    assert critic.notes.startswith("本文提出了第一个开源的通用评估多模态模型，其中评分与人类")
     assert "\ufffd" not in critic.notes
     insight = Paper.objects.get(arxiv_id="2411.14432")
     assert insight.code_url == "https://github.com/dongyh20/Insight-V"
@@ -62,7 +62,7 @@ def test_unsure_characters_stop_the_import_unless_accepted():
     message = str(refused.value)
     assert "1 repaired characters are unsure; nothing imported." in message
     assert (
-        "unsure: paper-list-garbled.md:8:28: “评估多模态模型，其中评分中人类偏好高度一致。” — 中 "
+        "unsure: paper-list-garbled.md:8:28: “评估多模态模型，其中评分与人类偏好高度一致。” — 与 "
         in message
     )
     assert "pass --accept to take the suggestions" in message
@@ -75,22 +75,22 @@ def test_on_a_terminal_each_unsure_character_is_asked_for_and_the_choice_recorde
         "import_paper_list",
         str(FIXTURES / "paper-list-garbled.md"),
         interactive=True,
-        stdin=StringIO("x\n2\n"),  # a wrong answer is asked again; 2 is the runner-up, 与
+        stdin=StringIO("x\n2\n"),  # a wrong answer is asked again; 2 is the runner-up, 中
         stdout=out,
     )
     output = out.getvalue()
     assert "1 unsure characters: type a candidate's number" in output
     assert "“x” is not one of the numbers shown" in output
-    assert "chose 与 at paper-list-garbled.md:8:28" in output
+    assert "chose 中 at paper-list-garbled.md:8:28" in output
     critic = Paper.objects.get(arxiv_id="2410.02712")
-    assert "其中评分与人类偏好高度一致" in critic.notes
+    assert "其中评分中人类偏好高度一致" in critic.notes  # what the person chose, even if wrong
 
 
 def test_on_a_terminal_enter_keeps_the_suggestion_and_end_of_input_imports_nothing():
     out = StringIO()
     path = str(FIXTURES / "paper-list-garbled.md")
     call_command("import_paper_list", path, interactive=True, stdin=StringIO("\n"), stdout=out)
-    assert "kept suggestion 中 at paper-list-garbled.md:8:28" in out.getvalue()
+    assert "kept suggestion 与 at paper-list-garbled.md:8:28" in out.getvalue()
     Paper.objects.all().delete()
     with pytest.raises(CommandError, match="no answer"):
         call_command("import_paper_list", path, interactive=True, stdin=StringIO(""), stdout=out)

@@ -83,25 +83,25 @@ def test_unsure_characters_are_shown_with_context_and_candidates(client, organiz
     assert "UTF-8 read as Windows-1252" in html
     assert (
         '<p class="unsure__context" lang="zh" id="unsure-0-context">…文提出了第一个开源的通用评估多模态模型，'
-        '其中评分<mark class="unsure__mark">中</mark>人类偏好高度一致。…</p>'
+        '其中评分<mark class="unsure__mark">与</mark>人类偏好高度一致。…</p>'
     ) in html
     radios = re.findall(r'name="choice-0" value="(.)"( checked)?', html)
-    assert [value for value, _checked in radios][:3] == ["中", "与", "不"]
-    assert [value for value, checked in radios if checked] == ["中"]  # the suggestion
+    assert [value for value, _checked in radios][:3] == ["与", "中", "不"]
+    assert [value for value, checked in radios if checked] == ["与"]  # the suggestion
     assert '<script src="/static/js/paper-review.js' in html
 
 
 def test_the_import_uses_the_characters_chosen_and_records_them(client, organizer):
     client.force_login(organizer)
     token = token_of(upload(client, "paper-list-garbled.md").content.decode())
-    html = client.post(IMPORT, {"token": token, "choice-0": "与"}).content.decode()
+    html = client.post(IMPORT, {"token": token, "choice-0": "中"}).content.decode()
     critic = Paper.objects.get(arxiv_id="2410.02712")
-    assert "其中评分与人类偏好高度一致" in critic.notes
+    assert "其中评分中人类偏好高度一致" in critic.notes  # the person's choice, right or not
     assert "paper-list-garbled.md: 3 created, 0 updated, 0 unchanged." in html
     assert re.search(
         r'<li class="paper-choice--changed">\s*line 8, column 28:\s*'
-        r'<strong class="paper-choice__character">与</strong>\s*'
-        r'<span class="muted">\(suggested 中\)</span>',
+        r'<strong class="paper-choice__character">中</strong>\s*'
+        r'<span class="muted">\(suggested 与\)</span>',
         html,
     )
 
@@ -109,16 +109,16 @@ def test_the_import_uses_the_characters_chosen_and_records_them(client, organize
 def test_accept_all_takes_every_suggestion_whatever_was_picked(client, organizer):
     client.force_login(organizer)
     token = token_of(upload(client, "paper-list-garbled.md").content.decode())
-    html = client.post(IMPORT, {"token": token, "choice-0": "与", "accept_all": "1"})
+    html = client.post(IMPORT, {"token": token, "choice-0": "中", "accept_all": "1"})
     assert "Every suggestion was accepted." in html.content.decode()
-    assert "其中评分中人类偏好" in Paper.objects.get(arxiv_id="2410.02712").notes
+    assert "其中评分与人类偏好" in Paper.objects.get(arxiv_id="2410.02712").notes
 
 
 def test_a_candidate_that_was_not_offered_is_ignored(client, organizer):
     client.force_login(organizer)
     token = token_of(upload(client, "paper-list-garbled.md").content.decode())
     client.post(IMPORT, {"token": token, "choice-0": "<"})
-    assert "其中评分中人类偏好" in Paper.objects.get(arxiv_id="2410.02712").notes
+    assert "其中评分与人类偏好" in Paper.objects.get(arxiv_id="2410.02712").notes
 
 
 def test_an_altered_review_is_refused_and_imports_nothing(client, organizer):
