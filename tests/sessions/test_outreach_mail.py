@@ -257,3 +257,37 @@ def test_two_dispatches_at_once_send_each_mail_once(smtp):
     first, second = dispatch(), dispatch()
     assert (first.sent, second.sent) == (5, 0)
     assert len(addresses(smtp)) == 5 == len(set(addresses(smtp)))
+
+
+def test_the_lean_message_reads_back_as_written():
+    from email import message_from_bytes, policy
+
+    from sessions.outreach.messages import LeanMessage
+
+    message = LeanMessage(
+        subject="提醒：NICE 第47期：多模态论文分享@ICLR2025，" * 3,
+        body="正文 body",
+        to=["a@example.org"],
+        headers={
+            "List-Unsubscribe": "<https://nice.example.org/mail/unsubscribe/" + "x" * 90 + "/>"
+        },
+    )
+    message.attach_alternative("<p>正文</p>", "text/html")
+    message.attach("session.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    wire = message.message().as_bytes()
+    assert all(len(line) <= 998 for line in wire.split(b"\r\n"))
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed["Subject"] == message.subject
+    assert parsed["List-Unsubscribe"] == message.extra_headers["List-Unsubscribe"]
+    assert parsed.get_body(preferencelist=("plain",)).get_content() == "正文 body"
+    assert parsed.get_body(preferencelist=("html",)).get_content() == "<p>正文</p>"
+    (calendar,) = parsed.iter_attachments()
+    assert calendar.get_filename() == "session.ics"
+
+
+def test_a_line_break_in_a_header_is_refused():
+    from sessions.outreach.messages import LeanMessage
+
+    message = LeanMessage(subject="Hi\r\nBcc: victim@example.org", body="x", to=["a@example.org"])
+    with pytest.raises(ValueError, match="line break in the Subject"):
+        message.message()
