@@ -238,13 +238,8 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     search_fields = ["email", "note"]
 
 
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "email", "status", "attempts", "sent_at", "short_error"]
-    list_filter = ["status", "kind"]
-    search_fields = ["email"]
-    list_select_related = ["mailing__session__series"]
-    actions = ["send_again"]
+class RecordAdmin(admin.ModelAdmin):
+    """Records of what was sent: read, never written by hand (the worker writes them)."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -254,6 +249,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RecordAdmin):
+    list_display = ["created_at", "kind", "email", "status", "attempts", "sent_at", "short_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["email"]
+    list_select_related = ["mailing__session__series"]
+    actions = ["send_again"]
 
     @admin.display(description=_("last error"))
     def short_error(self, delivery: Delivery) -> str:
@@ -279,16 +283,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mailing)
-class MailingAdmin(admin.ModelAdmin):
+class MailingAdmin(RecordAdmin):
     list_display = ["session", "kind", "occasion", "created_at", "expanded_at"]
     list_filter = ["kind"]
     list_select_related = ["session__series"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

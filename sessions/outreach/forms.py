@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sessions.outreach.models import normalize_email
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # RFC 5321's limit on a path; longer is not an address anyone can receive mail at.
 EMAIL_MAX_LENGTH = 254
 
 
-def email_field(help_text: str = "") -> forms.EmailField:
+def email_field(help_text: StrOrPromise = "") -> forms.EmailField:
     return forms.EmailField(
         label=_("Email address"),
         max_length=EMAIL_MAX_LENGTH,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from sessions.announcement import announcement_text, presenter_names, when_text
 from sessions.calendar import calendar_for, event_title
 from sessions.models import Session, Talk
-from sessions.outreach.models import Delivery
+from sessions.outreach.models import Delivery, Subscription
 from sessions.outreach.service import confirmation_code
 
 Kind = Delivery.Kind
@@ -50,15 +50,15 @@ class LeanMessage(EmailMultiAlternatives):
 
     def message(self, *, policy=None):  # one wire format, whatever the backend asks
         body = MIMEMultipart("alternative")
-        body.attach(MIMEText(self.body, "plain", "utf-8"))
+        body.attach(MIMEText(str(self.body), "plain", "utf-8"))
         for content, mimetype in self.alternatives:
-            body.attach(MIMEText(content, mimetype.split("/", 1)[1], "utf-8"))
+            body.attach(MIMEText(str(content), mimetype.split("/", 1)[1], "utf-8"))
         message = MIMEMultipart("mixed", policy=WIRE) if self.attachments else body
         if self.attachments:
             message.attach(body)
             for filename, content, mimetype in self.attachments:  # text only: the .ics
                 part = MIMEText(
-                    content.decode() if isinstance(content, bytes) else content,
+                    content.decode() if isinstance(content, bytes) else str(content),
                     mimetype.split("/", 1)[1],
                     "utf-8",
                 )
@@ -102,10 +102,8 @@ class MessageBuilder:
     def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         with translation.override(delivery.language):
             if delivery.kind == Kind.CONFIRM_SUBSCRIPTION:
-                return self._confirmation(delivery)
-            if delivery.kind == Kind.CONFIRM_RSVP:
-                return self._session_mail(delivery, delivery.rsvp.session)
-            return self._session_mail(delivery, delivery.mailing.session)
+                return self._confirmation(delivery, _subscription_of(delivery))
+            return self._session_mail(delivery, _session_of(delivery))
 
     # ------------------------------------------------------------ session mails
 
@@ -132,11 +130,12 @@ class MessageBuilder:
     def _session_mail(self, delivery: Delivery, session: Session) -> EmailMultiAlternatives:
         part = self._part(session, delivery.language, for_attendee=bool(delivery.rsvp_id))
         session = part.session
-        if delivery.rsvp_id:
+        if delivery.rsvp is not None:
             stop_url = absolute(reverse("sessions:rsvp-cancel", args=[delivery.rsvp.token]))
             own_url = absolute(reverse("sessions:rsvp-detail", args=[delivery.rsvp.token]))
         else:
-            stop_url = absolute(reverse("sessions:unsubscribe", args=[delivery.subscription.token]))
+            subscription = _subscription_of(delivery)
+            stop_url = absolute(reverse("sessions:unsubscribe", args=[subscription.token]))
             own_url = ""
         context = {
             "language": delivery.language,
@@ -148,7 +147,9 @@ class MessageBuilder:
             if delivery.rsvp_id and session.live_url_for_rsvp_only
             else "",
             "is_rsvp": bool(delivery.rsvp_id),
-            "for_one_session": bool(delivery.subscription_id and delivery.subscription.session_id),
+            "for_one_session": bool(
+                delivery.subscription is not None and delivery.subscription.session_id
+            ),
             "stop_url": stop_url,
             "own_url": own_url,
         }
@@ -166,8 +167,9 @@ class MessageBuilder:
 
     # ------------------------------------------------------------ confirmation
 
-    def _confirmation(self, delivery: Delivery) -> EmailMultiAlternatives:
-        subscription = delivery.subscription
+    def _confirmation(
+        self, delivery: Delivery, subscription: Subscription
+    ) -> EmailMultiAlternatives:
         target = subscription.session or subscription.series
         context = {
             "language": delivery.language,
@@ -191,6 +193,20 @@ class MessageBuilder:
             render_to_string("sessions/mail/confirm.html", context), "text/html"
         )
         return message
+
+
+def _session_of(delivery: Delivery) -> Session:
+    if delivery.mailing is not None:
+        return delivery.mailing.session
+    if delivery.rsvp is not None:  # the confirmation of an RSVP
+        return delivery.rsvp.session
+    raise ValueError(f"Delivery {delivery.pk} names no session")
+
+
+def _subscription_of(delivery: Delivery) -> Subscription:
+    if delivery.subscription is None:
+        raise ValueError(f"Delivery {delivery.pk} names no subscription")
+    return delivery.subscription
 
 
 def _subject(kind: str, session: Session, when: str) -> str:

@@ -34,16 +34,37 @@ def normalize_email(address: str) -> str:
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 
+class Addressee(models.Model):
+    """Someone we write to: their address, the language they chose, and the secret
+    of the links in our mails (confirm, unsubscribe, cancel)."""
+
+    changes_public_pages = False
+
+    email = models.EmailField(_("email address"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
     def active(self) -> SubscriptionQuerySet:
         """Confirmed and not unsubscribed: the only ones that are ever mailed."""
         return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
 
 
-class Subscription(models.Model):
+class Subscription(Addressee):
     """An address that wants mail about a series (session empty) or one session."""
-
-    changes_public_pages = False
 
     series = models.ForeignKey(
         Series, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("series")
@@ -57,18 +78,6 @@ class Subscription(models.Model):
         verbose_name=_("session"),
         help_text=_("Empty: every session of the series."),
     )
-    email = models.EmailField(_("email address"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
 
@@ -104,27 +113,13 @@ class RsvpQuerySet(models.QuerySet["Rsvp"]):
         return self.filter(cancelled_at__isnull=True)
 
 
-class Rsvp(models.Model):
+class Rsvp(Addressee):
     """Someone who said they will attend a session."""
-
-    changes_public_pages = False
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="rsvps", verbose_name=_("session")
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("email address"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     objects = RsvpQuerySet.as_manager()

@@ -73,7 +73,7 @@ def subscribe(
         )
         if subscription.is_active:
             return subscription, Asked.ALREADY_ACTIVE
-        changed = []
+        changed: list[str] = []
         if subscription.language != language:
             subscription.language, changed = language, [*changed, "language"]
         if subscription.unsubscribed_at is not None:
@@ -125,17 +125,12 @@ class ConfirmationError(Exception):
         self.reason = reason  # "expired" or "invalid"
 
 
-def confirm(code: str) -> tuple[Subscription, bool]:
-    """Confirm the subscription a link names; (subscription, whether it was new).
-
-    Following a link twice is harmless (the second time says it is confirmed); an
-    expired link confirms nothing; a link to a subscription since cancelled does not
-    bring it back (only a new request does).
-    """
+def subscription_for(code: str) -> Subscription:
+    """The subscription a confirmation link names, changing nothing (mail scanners
+    open links). ConfirmationError when the link is expired, altered, or names a
+    subscription since cancelled (only a new request brings that back)."""
     try:
-        token = signing.loads(
-            code, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE.total_seconds()
-        )
+        token = signing.loads(code, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired:
         raise ConfirmationError("expired") from None
     except signing.BadSignature:
@@ -145,6 +140,13 @@ def confirm(code: str) -> tuple[Subscription, bool]:
     )
     if subscription is None or subscription.unsubscribed_at is not None:
         raise ConfirmationError("invalid")
+    return subscription
+
+
+def confirm(code: str) -> tuple[Subscription, bool]:
+    """Confirm the subscription a link names; (subscription, whether it was new).
+    Following a link twice is harmless (the second time says it is confirmed)."""
+    subscription = subscription_for(code)
     if subscription.confirmed_at is not None:
         return subscription, False
     subscription.confirmed_at = timezone.now()

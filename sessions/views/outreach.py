@@ -17,7 +17,6 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -127,7 +126,7 @@ def subscribe(request: HttpRequest, slug: str, number: int | None = None) -> Htt
             status = 400
     else:
         form = form_class(initial={"language": _language()})
-    asked = request.GET.get("asked")
+    outcome = request.GET.get("asked")
     context = {
         "series": series,
         "session": session,
@@ -135,7 +134,7 @@ def subscribe(request: HttpRequest, slug: str, number: int | None = None) -> Htt
         "form": form,
         "own_address": own_address if use_own else "",
         "other_address": bool(own_address) and not use_own,
-        "asked": asked if asked in SUBSCRIBE_OUTCOMES else None,
+        "asked": outcome if outcome in SUBSCRIBE_OUTCOMES else None,
         "confirmation_days": service.CONFIRMATION_MAX_AGE.days,
     }
     return render(request, "sessions/outreach/subscribe.html", context, status=status)
@@ -148,21 +147,9 @@ def _peek_confirmation(code: str) -> tuple[Subscription | None, str | None]:
     """What a confirmation link names, without confirming it (GET must change nothing):
     (subscription, None), or (None, "expired" / "invalid")."""
     try:
-        token = signing.loads(
-            code,
-            salt=service.CONFIRMATION_SALT,
-            max_age=service.CONFIRMATION_MAX_AGE.total_seconds(),
-        )
-    except signing.SignatureExpired:
-        return None, "expired"
-    except signing.BadSignature:
-        return None, "invalid"
-    subscription = (
-        Subscription.objects.select_related("series", "session").filter(token=token).first()
-    )
-    if subscription is None or subscription.unsubscribed_at is not None:
-        return None, "invalid"
-    return subscription, None
+        return service.subscription_for(code), None
+    except service.ConfirmationError as error:
+        return None, error.reason
 
 
 CONFIRM_ERROR_STATUS = {"expired": 410, "invalid": 404}
@@ -171,6 +158,8 @@ CONFIRM_ERROR_STATUS = {"expired": 410, "invalid": 404}
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscription_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    subscription: Subscription | None
+    problem: str | None
     if request.method == "POST":
         try:
             subscription, new = service.confirm(code)

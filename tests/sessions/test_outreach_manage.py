@@ -121,7 +121,7 @@ def test_a_full_session_is_reopened_by_raising_the_capacity(client, world):
     assert "1 of 1 place taken." in html
     assert "RSVP is closed: full." in html
     assert "Save and reopen" in html
-    client.post("/manage/nice/1/rsvps/", {"rsvp_capacity": "2"})
+    client.post("/manage/nice/1/rsvps/", {"rsvp_capacity": "2"}, HTTP_ACCEPT_LANGUAGE="en")
     html = client.get("/manage/nice/1/rsvps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 of 2 places taken." in html
     assert "Capacity saved." in html
