@@ -268,8 +268,10 @@ CHANGES = {
     "keyword renamed (ORM)": lambda c, w: _rename_keyword("kw", f"{MARK}kw"),
 }
 
-# Parts of a response that differ between two renders of the same data.
+# Parts of a response that differ between two renders of the same data (a form's
+# CSRF token: pages with forms are never cached, and differ per render).
 VOLATILE = re.compile(
+    rb'name="csrfmiddlewaretoken" value="[^"]*"|'
     rb"DTSTAMP:\S+|<updated>[^<]*</updated>|<lastBuildDate>[^<]*</lastBuildDate>|/CreationDate \(D:[^)]*\)|/ID \[<[0-9a-f]+> <[0-9a-f]+>\]"
 )
 
