@@ -10,6 +10,7 @@ personal links differ per address.
 from __future__ import annotations
 
 import email.policy
+import secrets
 from dataclasses import dataclass
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -36,6 +37,12 @@ Kind = Delivery.Kind
 WIRE = email.policy.compat32.clone(linesep="\r\n", max_line_length=998)
 
 
+def _boundary() -> str:
+    """A MIME boundary chosen up front, so the generator need not search each body for
+    a safe one: every part here is base64 (utf-8 MIMEText), which never contains "=_"."""
+    return "=_nice_" + secrets.token_hex(12)
+
+
 class LeanMessage(EmailMultiAlternatives):
     """A mail serialized with the standard library's compat32 MIME classes.
 
@@ -49,11 +56,13 @@ class LeanMessage(EmailMultiAlternatives):
     """
 
     def message(self, *, policy=None):  # one wire format, whatever the backend asks
-        body = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative", boundary=_boundary())
         body.attach(MIMEText(str(self.body), "plain", "utf-8"))
         for content, mimetype in self.alternatives:
             body.attach(MIMEText(str(content), mimetype.split("/", 1)[1], "utf-8"))
-        message = MIMEMultipart("mixed", policy=WIRE) if self.attachments else body
+        message = (
+            MIMEMultipart("mixed", boundary=_boundary(), policy=WIRE) if self.attachments else body
+        )
         if self.attachments:
             message.attach(body)
             for filename, content, mimetype in self.attachments:  # text only: the .ics
@@ -98,6 +107,7 @@ class SessionPart:
 class MessageBuilder:
     def __init__(self) -> None:
         self._parts: dict[tuple[int, str, bool], SessionPart] = {}
+        self._bodies_cache: dict[tuple, tuple[str, str]] = {}
 
     def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         with translation.override(delivery.language):
@@ -128,7 +138,8 @@ class MessageBuilder:
         return self._parts[key]
 
     def _session_mail(self, delivery: Delivery, session: Session) -> EmailMultiAlternatives:
-        part = self._part(session, delivery.language, for_attendee=bool(delivery.rsvp_id))
+        is_rsvp = delivery.rsvp is not None
+        part = self._part(session, delivery.language, for_attendee=is_rsvp)
         session = part.session
         if delivery.rsvp is not None:
             stop_url = absolute(reverse("sessions:rsvp-cancel", args=[delivery.rsvp.token]))
@@ -137,33 +148,47 @@ class MessageBuilder:
             subscription = _subscription_of(delivery)
             stop_url = absolute(reverse("sessions:unsubscribe", args=[subscription.token]))
             own_url = ""
-        context = {
-            "language": delivery.language,
-            "kind": delivery.kind,
-            "part": part,
-            "session": session,
-            # Kept for those who RSVP: their mails carry it, nobody else's do.
-            "private_live_url": session.live_url
-            if delivery.rsvp_id and session.live_url_for_rsvp_only
-            else "",
-            "is_rsvp": bool(delivery.rsvp_id),
-            "for_one_session": bool(
-                delivery.subscription is not None and delivery.subscription.session_id
-            ),
-            "stop_url": stop_url,
-            "own_url": own_url,
-        }
+        for_one_session = delivery.subscription is not None and bool(
+            delivery.subscription.session_id
+        )
+        text, html = self._bodies(part, delivery.kind, is_rsvp, for_one_session)
         message = LeanMessage(
             subject=_subject(delivery.kind, session, part.when),
-            body=render_to_string("sessions/mail/session.txt", context),
+            body=_personal(text, stop_url, own_url),
             to=[delivery.email],
             headers=_list_headers(session, stop_url),
         )
-        message.attach_alternative(
-            render_to_string("sessions/mail/session.html", context), "text/html"
-        )
+        message.attach_alternative(_personal(html, stop_url, own_url), "text/html")
         message.attach("session.ics", part.ics, "text/calendar")
         return message
+
+    def _bodies(
+        self, part: SessionPart, kind: str, is_rsvp: bool, for_one_session: bool
+    ) -> tuple[str, str]:
+        """The text and HTML of a session mail, rendered once for everyone who gets the
+        same one; only the recipient's own links (STOP_URL, OWN_URL) are filled in per mail."""
+        key = (part.session.pk, translation.get_language(), kind, is_rsvp, for_one_session)
+        if key not in self._bodies_cache:
+            session = part.session
+            context = {
+                "language": translation.get_language(),
+                "kind": kind,
+                "part": part,
+                "session": session,
+                # Kept for those who RSVP: their mails carry it, nobody else's do.
+                "private_live_url": session.live_url
+                if is_rsvp and session.live_url_for_rsvp_only
+                else "",
+                "is_rsvp": is_rsvp,
+                "for_one_session": for_one_session,
+                "stop_url": STOP_URL,
+                "own_url": OWN_URL if is_rsvp else "",
+            }
+            self._bodies_cache[key] = (
+                render_to_string("sessions/mail/session.txt", context),
+                render_to_string("sessions/mail/session.html", context),
+            )
+        return self._bodies_cache[key]
 
     # ------------------------------------------------------------ confirmation
 
@@ -193,6 +218,17 @@ class MessageBuilder:
             render_to_string("sessions/mail/confirm.html", context), "text/html"
         )
         return message
+
+
+# Stand-ins for a recipient's own links in bodies rendered once per mailing: nothing
+# a template writes looks like them, and escaping leaves them as they are.
+STOP_URL = "\u2063stop-url\u2063"
+OWN_URL = "\u2063own-url\u2063"
+
+
+def _personal(body: str, stop_url: str, own_url: str) -> str:
+    """A shared body with this recipient's links (URL-safe characters only: no escaping)."""
+    return body.replace(STOP_URL, stop_url).replace(OWN_URL, own_url)
 
 
 def _session_of(delivery: Delivery) -> Session:
