@@ -19,6 +19,7 @@ from sessions.outreach.models import (
     Rsvp,
     Subscription,
     SuppressedAddress,
+    new_token,
     normalize_email,
 )
 
@@ -227,10 +228,14 @@ def attend(
         if reason:
             raise RsvpClosedError(reason)
         if existing:
+            # A cancelled RSVP taken up again is a new one: whoever typed the address
+            # now gets a new secret link, never the old one, nor the old name.
             existing.cancelled_at = None
-            existing.name = name or existing.name
+            existing.name = name
             existing.language = language
-            existing.save(update_fields=["cancelled_at", "name", "language"])
+            existing.user = user if user and user.is_authenticated else None
+            existing.token = new_token()
+            existing.save(update_fields=["cancelled_at", "name", "language", "user", "token"])
             rsvp = existing
         else:
             rsvp = Rsvp.objects.create(

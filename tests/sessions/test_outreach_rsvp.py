@@ -249,3 +249,15 @@ def test_the_rsvp_form_checks_csrf(session):
 
 def test_the_attendees_page_takes_no_post(client, rsvp):
     assert client.post(f"/rsvp/{rsvp.token}/").status_code == 405
+
+
+def test_a_cancelled_rsvp_taken_up_again_gets_a_new_link_and_forgets_the_old_name(client, series):
+    make_session(series, number=1, starts_at=days_from_now(7))
+    attend(client, name="Ada Lovelace")
+    old = Rsvp.objects.get()
+    client.post(f"/rsvp/{old.token}/cancel/")
+    response = attend(Client(), name="", email="ada@example.org")  # someone else types it
+    again = Rsvp.objects.get()
+    assert again.cancelled_at is None and again.name == ""
+    assert again.token != old.token and response["Location"] == f"/rsvp/{again.token}/"
+    assert Client().get(f"/rsvp/{old.token}/").status_code == 404
