@@ -1,9 +1,10 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from sessions.models import (
     Keyword,
     Person,
     Series,
+    SeriesQuerySet,
     Session,
     SessionPresenter,
     Talk,
@@ -31,21 +33,8 @@ class SeriesAdmin(admin.ModelAdmin):
     filter_horizontal = ["organizers"]
 
     def get_queryset(self, request):
-        subscribers = (
-            Subscription.objects.active()
-            .filter(series=OuterRef("pk"), session__isnull=True)
-            .values("series")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                session_count=Count("sessions"),
-                subscriber_count=Coalesce(Subquery(subscribers), 0),
-            )
-        )
+        series = cast(SeriesQuerySet, super().get_queryset(request))
+        return series.with_subscriber_count().annotate(session_count=Count("sessions"))
 
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, series: Series) -> int:

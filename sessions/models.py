@@ -109,6 +109,20 @@ class SeriesQuerySet(models.QuerySet["Series"]):
             return self.all()
         return self.filter(organizers=user)
 
+    def with_subscriber_count(self) -> SeriesQuerySet:
+        """`subscriber_count`: confirmed, active subscriptions to the whole series
+        (a subquery, so the count costs no query of its own)."""
+        from sessions.outreach.models import Subscription
+
+        subscribers = (
+            Subscription.objects.active()
+            .filter(series=OuterRef("pk"), session__isnull=True)
+            .values("series")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(subscriber_count=Coalesce(models.Subquery(subscribers), 0))
+
 
 @dataclass(frozen=True)
 class FilterChoice:

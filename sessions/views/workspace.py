@@ -63,7 +63,9 @@ PAST_ON_DASHBOARD = 8
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Each series' coming sessions, drafts and past sessions (recent first, with what
     their talks still miss: slides, recordings). Four queries, however many sessions."""
-    series_list = list(Series.objects.managed_by(request.user).order_by("name"))
+    series_list = list(
+        Series.objects.managed_by(request.user).with_subscriber_count().order_by("name")
+    )
     ids = [series.pk for series in series_list]
     coming = Session.objects.coming().filter(series__in=ids)
     drafts = Session.objects.filter(series__in=ids, status=Session.Status.DRAFT).order_by(

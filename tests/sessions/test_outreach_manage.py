@@ -210,3 +210,30 @@ def test_the_list_costs_the_same_however_many_attend(
     with django_assert_num_queries(10):
         response = client.get("/manage/nice/1/rsvps/")
     assert response.content.decode().count('class="rsvp-email"') == attendees
+
+
+def test_the_dashboard_counts_confirmed_subscribers_and_the_editor_links_the_rsvps(client, world):
+    from django.utils import timezone
+
+    from sessions.outreach.models import Subscription
+
+    nice = world["session"].series
+    for n, confirmed in enumerate([True, True, False]):
+        Subscription.objects.create(
+            series=nice,
+            email=f"s{n}@example.org",
+            language="en",
+            confirmed_at=timezone.now() if confirmed else None,
+        )
+    Subscription.objects.create(  # to one session only: not a subscriber of the series
+        series=nice,
+        session=world["session"],
+        email="one@example.org",
+        language="en",
+        confirmed_at=timezone.now(),
+    )
+    client.force_login(world["users"]["organizer"])
+    html = client.get("/manage/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 subscribers by email" in html
+    editor = client.get("/manage/nice/1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<a href="/manage/nice/1/rsvps/">RSVPs and subscribers</a>' in editor
