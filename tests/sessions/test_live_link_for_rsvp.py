@@ -31,7 +31,7 @@ def test_the_link_is_on_no_public_page_or_calendar(client, session, path):
     content = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "meeting.example" not in content
     if path == "/nice/47/":
-        assert "The link is shown to those who RSVP." in content
+        assert '<a href="/nice/47/rsvp/">The link is shown to those who RSVP.</a>' in content
         assert "RSVP on the page below" in content  # the copyable announcement says so too
 
 
