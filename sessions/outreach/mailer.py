@@ -80,7 +80,11 @@ def send_soon() -> None:
 
 
 def plan_due_reminders(now: datetime) -> int:
-    """A Mailing for every reminder whose time has come, for the session's current start."""
+    """A Mailing for every reminder whose time has come, for the session's current start.
+
+    A reminder whose time had already passed when the session was announced (or its new
+    time announced) is not sent: that mail, moments ago, said all a reminder would.
+    """
     created = 0
     for kind, lead in (
         (Mailing.Kind.REMINDER, "series__reminder_lead"),
@@ -96,6 +100,16 @@ def plan_due_reminders(now: datetime) -> int:
                 Exists(
                     Mailing.objects.filter(
                         session=OuterRef("pk"), kind=kind, occasion=OuterRef("starts_at")
+                    )
+                )
+            )
+            .exclude(
+                Exists(
+                    Mailing.objects.filter(
+                        session=OuterRef("pk"),
+                        kind__in=[Mailing.Kind.ANNOUNCEMENT, Mailing.Kind.MOVED],
+                        occasion=OuterRef("starts_at"),
+                        created_at__gt=OuterRef("remind_at"),
                     )
                 )
             )

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from sessions.models import Session
+from sessions.outreach.models import Mailing
 from tests.factories import make_person, make_series, make_session, make_talk
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,6 +57,8 @@ def test_subscribe_confirm_be_reminded_and_unsubscribe(browser, live_server, smt
         starts_at=timezone.now() + timedelta(hours=20),  # the 24-hour reminder is due
     )
     make_talk(session, "LLaVA-Critic", presenters=[make_person("张宇森")])
+    # As if published two days ago: a reminder whose time came after the announcement.
+    Mailing.objects.filter(session=session).update(created_at=timezone.now() - timedelta(days=2))
     run_worker()
     announcement, reminder = sorted(smtp.messages[1:], key=lambda m: m["Subject"])
     assert announcement["Subject"] == "NICE 每周分享 No. 47：多模态论文分享"

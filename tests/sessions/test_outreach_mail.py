@@ -44,6 +44,11 @@ def upcoming(series, hours=72, **fields) -> Session:
     return session
 
 
+def announced_days_ago(session, days=2) -> None:
+    """As if the session had been announced `days` ago (its reminder time came after)."""
+    Mailing.objects.filter(session=session).update(created_at=timezone.now() - timedelta(days=days))
+
+
 def addresses(smtp) -> list[str]:
     return sorted(rcpt for item in smtp.received for rcpt in item.recipients)
 
@@ -109,6 +114,7 @@ def test_reminders_reach_subscribers_and_attendees_once_each(smtp):
     session = upcoming(
         series, hours=20, live_url="https://meeting.example/j/1", live_url_for_rsvp_only=True
     )
+    announced_days_ago(session)
     subscriber(series, "series@example.org")
     subscriber(series, "both@example.org")
     subscriber(series, "one@example.org", session=session, language="en")
@@ -145,6 +151,7 @@ def test_a_session_moved_after_its_reminder_was_planned_is_reminded_at_the_new_t
     series = make_series()
     subscriber(series, "a@example.org")
     session = upcoming(series, hours=20)
+    announced_days_ago(session)
     smtp.refuse("a@example.org", "451 4.3.0 try again later")
     dispatch()  # the announcement and the reminder both wait for a retry
     assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}
@@ -162,6 +169,22 @@ def test_a_session_moved_after_its_reminder_was_planned_is_reminded_at_the_new_t
     reminder = Delivery.objects.get(kind="reminder", status="sent")
     assert reminder.mailing.occasion == session.starts_at
     assert len(smtp.received) == 2
+
+
+def test_a_session_announced_after_its_reminder_time_is_not_reminded_at_once(smtp):
+    series = make_series(second_reminder_lead=HOUR)
+    subscriber(series, "a@example.org", language="en")
+    session = upcoming(series, hours=5)  # published 5 hours ahead; the 24-hour time is past
+    dispatch()
+    assert [m["Subject"] for m in smtp.messages] == [f"NICE 每周分享 No. 47：{session.title}"]
+    dispatch(now=session.starts_at - 30 * timedelta(minutes=1))  # the 1-hour one still goes
+    assert smtp.messages[-1]["Subject"].startswith("Reminder: ")
+    assert len(smtp.received) == 2
+
+    session.starts_at -= HOUR  # moved within the window: the notice, and no reminder with it
+    session.save()
+    dispatch(now=session.starts_at - 3 * HOUR)
+    assert [m["Subject"].split(":")[0] for m in smtp.messages[2:]] == ["New time"]
 
 
 def test_a_cancelled_session_is_announced_as_cancelled_and_not_reminded(smtp):
