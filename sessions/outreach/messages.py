@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 from sessions.announcement import announcement_text, presenter_names, when_text
 from sessions.calendar import calendar_for, event_title
 from sessions.models import Session, Talk
-from sessions.outreach.models import Delivery, Subscription
+from sessions.outreach.models import Delivery, Mailing, Subscription
 from sessions.outreach.service import confirmation_code
 
-Kind = Delivery.Kind
+Kind = Mailing.Kind
+Confirmation = Delivery.Confirmation
 # What an SMTP server expects on the wire: CRLF line ends (RFC 5321).
 # Long ASCII headers (a List-Unsubscribe link) stay on one line (the limit is 998);
 # non-ASCII ones are encoded words, folded at 76 by Header.
@@ -111,7 +112,7 @@ class MessageBuilder:
 
     def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         with translation.override(delivery.language):
-            if delivery.kind == Kind.CONFIRM_SUBSCRIPTION:
+            if delivery.kind == Confirmation.SUBSCRIPTION:
                 return self._confirmation(delivery, _subscription_of(delivery))
             return self._session_mail(delivery, _session_of(delivery))
 
@@ -253,7 +254,7 @@ def _subject(kind: str, session: Session, when: str) -> str:
         return _("New time: %(title)s, %(when)s") % {"title": title, "when": when}
     if kind == Kind.CANCELLED:
         return _("Cancelled: %(title)s") % {"title": title}
-    if kind == Kind.CONFIRM_RSVP:
+    if kind == Confirmation.RSVP:
         return _("You are attending %(title)s") % {"title": title}
     return title
 

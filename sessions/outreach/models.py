@@ -220,14 +220,11 @@ class Delivery(models.Model):
 
     changes_public_pages = False
 
-    class Kind(models.TextChoices):
-        ANNOUNCEMENT = "announcement", _("Announcement")
-        REMINDER = "reminder", _("Reminder")
-        SECOND_REMINDER = "reminder2", _("Second reminder")
-        MOVED = "moved", _("Moved")
-        CANCELLED = "cancelled", _("Cancelled")
-        CONFIRM_SUBSCRIPTION = "confirm", _("Subscription confirmation")
-        CONFIRM_RSVP = "rsvp", _("RSVP confirmation")
+    class Confirmation(models.TextChoices):
+        """The mails that belong to no mailing: each answers one request."""
+
+        SUBSCRIPTION = "confirm", _("Subscription confirmation")
+        RSVP = "rsvp", _("RSVP confirmation")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -242,7 +239,10 @@ class Delivery(models.Model):
     mailing = models.ForeignKey(
         Mailing, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # A mailing's kind (copied, so confirmations and session mails read alike) or a confirmation.
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=[*Mailing.Kind.choices, *Confirmation.choices]
+    )
     email = models.EmailField(_("email address"))
     language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
     subscription = models.ForeignKey(

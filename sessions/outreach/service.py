@@ -44,7 +44,7 @@ def is_suppressed(email: str) -> bool:
 def confirmations_sent_today(email: str) -> int:
     return Delivery.objects.filter(
         email=email,
-        kind__in=[Delivery.Kind.CONFIRM_SUBSCRIPTION],
+        kind__in=[Delivery.Confirmation.SUBSCRIPTION],
         created_at__gte=timezone.now() - timedelta(days=1),
     ).count()
 
@@ -91,7 +91,7 @@ def subscribe(
         if confirmations_sent_today(email) >= settings.OUTREACH_CONFIRMATIONS_PER_DAY:
             return subscription, Asked.TOO_MANY_CONFIRMATIONS
         Delivery.objects.create(
-            kind=Delivery.Kind.CONFIRM_SUBSCRIPTION,
+            kind=Delivery.Confirmation.SUBSCRIPTION,
             email=email,
             language=language,
             subscription=subscription,
@@ -247,7 +247,7 @@ def attend(
             )
         if not is_suppressed(email):
             Delivery.objects.create(
-                kind=Delivery.Kind.CONFIRM_RSVP, email=email, language=language, rsvp=rsvp
+                kind=Delivery.Confirmation.RSVP, email=email, language=language, rsvp=rsvp
             )
             transaction.on_commit(send_soon)
     return rsvp, True

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from sessions.outreach import service
-from sessions.outreach.models import Delivery, Subscription, SuppressedAddress
+from sessions.outreach.models import Delivery, Mailing, Subscription, SuppressedAddress
 from tests.factories import days_from_now, make_series, make_session
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_an_admin_suppresses_an_address(admin_client, series):
 def test_send_again_requeues_failed_and_unknown_mail_only(admin_client, series):
     rows = {
         status: Delivery.objects.create(
-            kind=Delivery.Kind.REMINDER,
+            kind=Mailing.Kind.REMINDER,
             email=f"{status}@example.org",
             language="en",
             status=status,

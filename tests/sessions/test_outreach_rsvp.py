@@ -51,7 +51,7 @@ def test_attending_leads_to_the_attendees_page(client, session):
     assert response.status_code == 302
     assert response["Location"] == f"/rsvp/{rsvp.token}/"
     assert list(Delivery.objects.values_list("kind", "email")) == [
-        (Delivery.Kind.CONFIRM_RSVP, "ada@example.org")
+        (Delivery.Confirmation.RSVP, "ada@example.org")
     ]
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()

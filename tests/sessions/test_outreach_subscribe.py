@@ -64,7 +64,7 @@ def test_asking_queues_one_confirmation_and_nothing_else(client, series):
     )
     assert subscription.confirmed_at is None
     assert list(Delivery.objects.values_list("kind", "email")) == [
-        (Delivery.Kind.CONFIRM_SUBSCRIPTION, "ada@example.org")
+        (Delivery.Confirmation.SUBSCRIPTION, "ada@example.org")
     ]
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Check your inbox: we sent a link to confirm." in page
@@ -167,7 +167,7 @@ def test_a_signed_in_user_may_use_another_address_which_is_confirmed_first(clien
     subscription = only_subscription()
     assert subscription.email == "work@example.org"
     assert subscription.confirmed_at is None
-    assert Delivery.objects.get().kind == Delivery.Kind.CONFIRM_SUBSCRIPTION
+    assert Delivery.objects.get().kind == Delivery.Confirmation.SUBSCRIPTION
 
 
 def test_a_past_or_cancelled_session_takes_no_subscription(client, series):
