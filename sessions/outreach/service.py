@@ -44,7 +44,7 @@ def is_suppressed(email: str) -> bool:
 def confirmations_sent_today(email: str) -> int:
     return Delivery.objects.filter(
         email=email,
-        kind__in=[Delivery.Confirmation.SUBSCRIPTION],
+        kind=Delivery.Confirmation.SUBSCRIPTION,
         created_at__gte=timezone.now() - timedelta(days=1),
     ).count()
 
