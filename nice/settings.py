@@ -190,6 +190,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The archive's tables are small enough to stay in memory (or on SSD), where a
+    # random read costs about what a sequential one does. With the default (4) the
+    # planner reads all 30,000 papers to join 180 talks (41 ms) instead of looking
+    # them up by key (0.7 ms). Set per connection: no superuser needed, any server.
+    DATABASES["default"]["OPTIONS"] = {
+        "options": f"-c random_page_cost={os.environ.get('DB_RANDOM_PAGE_COST', '1.1')}",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache: public pages (nice.pagecache), their content version, arXiv answers.

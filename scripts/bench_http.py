@@ -107,6 +107,10 @@ with transaction.atomic():
     Through.objects.bulk_create(
         Through(session=session, keyword=random.choice(keywords)) for session in sessions
     )
+# Planner statistics, as autovacuum would have them on a live server after such growth.
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
 print(len(sessions), "sessions", len(talks), "talks")
 """
 

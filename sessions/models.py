@@ -140,6 +140,26 @@ class ArchiveFilters:
     keywords: list[FilterChoice]
     venues: list[FilterChoice]
 
+    def count(self, year: int | None = None, keyword: str = "", venue: str = "") -> int | None:
+        """Public sessions the archive shows with at most one of these filters set (the
+        sum of the years when none is): the paginator's count without a COUNT over the
+        series. None when two filters combine, which the summary cannot tell."""
+        chosen = [
+            (choices, value)
+            for choices, value in (
+                (self.years, year),
+                (self.keywords, keyword),
+                (self.venues, venue),
+            )
+            if value
+        ]
+        if not chosen:
+            return sum(choice.count for choice in self.years)
+        if len(chosen) > 1:
+            return None
+        choices, value = chosen[0]
+        return next((choice.count for choice in choices if choice.value == value), 0)
+
 
 class Series(RenderedMarkdownModel, CleanTextModel):
     """A recurring programme, such as NICE's weekly paper sharing."""
@@ -474,7 +494,11 @@ class SessionQuerySet(models.QuerySet["Session"]):
                 ),
                 Prefetch(
                     "talks",
-                    queryset=Talk.objects.select_related("paper").prefetch_related(
+                    # In the session's own order: Talk's default order joins the
+                    # sessions and series tables to sort by series name.
+                    queryset=Talk.objects.select_related("paper")
+                    .order_by("order", "pk")
+                    .prefetch_related(
                         Prefetch(
                             "talk_presenters",
                             queryset=TalkPresenter.objects.select_related("person"),
@@ -582,6 +606,22 @@ class Session(RenderedMarkdownModel, CleanTextModel):
         ordering = ["series", "-number"]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+        # The orders of the paged lists (newest_first) and of the feeds, so a page of
+        # the newest reads a few index entries instead of sorting the whole archive.
+        indexes = [
+            models.Index(
+                fields=["series", "-starts_at", "-number", "-id"], name="session_series_newest"
+            ),
+            models.Index(fields=["-starts_at", "-number", "-id"], name="session_newest"),
+            models.Index(
+                F("series"),
+                Coalesce("published_at", "created_at").desc(),
+                name="session_series_announced",
+            ),
+            models.Index(fields=["status", "starts_at"], name="session_status_start"),
+            # upcoming(): sessions not over yet, by when they end (or start).
+            models.Index(Coalesce("ends_at", "starts_at"), name="session_until"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["series", "number"], name="session_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
@@ -599,7 +639,6 @@ class Session(RenderedMarkdownModel, CleanTextModel):
                 name="session_within_time_window",
             ),
         ]
-        indexes = [models.Index(fields=["status", "starts_at"], name="session_status_start")]
 
     def __str__(self) -> str:
         return f"{self.series} #{self.number}: {self.title}"
