@@ -83,6 +83,25 @@ def test_it_compresses_public_pages_with_brotli_or_gzip_as_the_client_accepts(cl
     assert b"Attention Is All You Need" in gzip.decompress(api.content)
 
 
+@pytest.mark.parametrize("page_cache_seconds", [600, 0])
+def test_with_or_without_the_page_cache_a_page_is_compressed_as_asked(
+    client, session, settings, page_cache_seconds
+):
+    """With the cache off nothing is kept, and only the encoding asked for is made;
+    the answer is the same page either way, with the same headers."""
+    settings.PAGE_CACHE_SECONDS = page_cache_seconds
+    plain = client.get("/nice/1/")
+    assert "Accept-Encoding" in plain["Vary"] and "Content-Encoding" not in plain
+    for accepted, decompress in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+        packed = client.get("/nice/1/", headers={"Accept-Encoding": accepted})
+        assert packed["Content-Encoding"] == accepted
+        assert decompress(packed.content) == plain.content
+        assert packed["ETag"] == plain["ETag"] and "Accept-Encoding" in packed["Vary"]
+    count, again = queries_for(client, "/nice/1/", **{"If-None-Match": plain["ETag"]})
+    assert again.status_code == 304
+    assert (count == 0) is bool(page_cache_seconds)  # rendered again when not kept
+
+
 def test_pages_of_signed_in_people_are_never_cached_nor_compressed(client, session):
     organizer = User.objects.create_user("organizer")
     session.series.organizers.add(organizer)
