@@ -322,3 +322,30 @@ def test_every_kind_of_write_makes_every_public_url_fresh(client, world, change)
     stale = [url for url in urls if served[url] != rendered[url]]
     assert stale == []
     assert served != before  # the change showed somewhere
+
+
+def _page(size: int) -> pagecache.CachedPage:
+    return pagecache.CachedPage(
+        status=200, content=b"x" * size, headers=[], etag='W/"x"', last_modified=timezone.now()
+    )
+
+
+def test_the_process_keeps_the_pages_it_served_lately_within_its_budget():
+    recent = pagecache.RecentPages(budget=1000)
+    recent.add("a", _page(400))
+    recent.add("b", _page(400))
+    assert recent.get("a") is not None  # now the newest
+    recent.add("c", _page(400))  # over budget: the oldest, b, goes
+    assert recent.get("b") is None
+    assert recent.get("a") is not None and recent.get("c") is not None
+    assert recent.size == 800
+    recent.add("huge", _page(5000))  # bigger than the budget: not kept, nothing evicted
+    assert recent.get("huge") is None and recent.size == 800
+
+
+def test_a_write_is_seen_at_once_though_the_process_kept_the_old_page(client, session):
+    before = client.get("/nice/1/").content.decode()
+    assert client.get("/nice/1/").content.decode() == before  # from this process's copy
+    session.title = "A new title"
+    session.save()
+    assert "A new title" in client.get("/nice/1/").content.decode()
