@@ -1,4 +1,6 @@
-"""What each searchable object says, as index rows: a few queries per batch of ids.
+"""What each searchable object says, as index rows: a few queries per batch of ids,
+fewer when the caller hands over the objects it just wrote (`known`, see
+search.sync.known()): what they have loaded is used, what they lack is read.
 
 Weights: A the title (or a person's name); B who and what it is about (presenters,
 the paper's title, authors, venue and identifiers, keywords); C the rest
@@ -13,12 +15,19 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Model, Prefetch, Q, prefetch_related_objects
 
 from papers.models import Paper
 from search.models import SearchDocument
 from search.normalize import index_tokens
-from sessions.models import Person, Session, SessionPresenter, Talk, TalkPresenter
+from sessions.models import (
+    PUBLIC_STATUSES,
+    Person,
+    Session,
+    SessionPresenter,
+    Talk,
+    TalkPresenter,
+)
 
 Kind = SearchDocument.Kind
 # Anything that has never happened sorts last.
@@ -45,12 +54,25 @@ def plain(text: str) -> str:
     return " ".join(_MARKUP.sub(" ", text).split())[:BODY_LIMIT]
 
 
-def build(kind: str, ids: Iterable[int]) -> list[SearchDocument]:
-    """The rows of the objects of `kind` with these ids that still exist."""
+def build(
+    kind: str, ids: Iterable[int], known: dict[int, Model] | None = None
+) -> list[SearchDocument]:
+    """The rows of the objects of `kind` with these ids that still exist; `known`:
+    instances by id to build from rather than read (those not asked for are ignored)."""
     ids = list(ids)
     if not ids:
         return []
-    return BUILDERS[kind](ids)
+    return BUILDERS[kind](ids, known or {})
+
+
+def _instances[M: Model](model: type[M], ids: list[int], known: dict[int, Model], query) -> list[M]:
+    """The known instances among `ids`, and the others read with `query` (a queryset of
+    `model`): those that no longer exist are left out."""
+    found: list = [known[pk] for pk in ids if pk in known]
+    missing = [pk for pk in ids if pk not in known]
+    if missing:
+        found += list(query.filter(pk__in=missing))
+    return found
 
 
 def _document(
@@ -96,16 +118,20 @@ def tsvector_literal(weighted: list[list[str]]) -> str:
 # ---------------------------------------------------------------- talks
 
 
-def _talks(ids: list[int]) -> list[SearchDocument]:
-    talks = Talk.objects.filter(pk__in=ids).select_related("session__series", "paper")
-    talks = talks.prefetch_related(
+def _talks(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
+    talks = _instances(Talk, ids, known, Talk.objects.select_related("session__series", "paper"))
+    prefetch_related_objects(
+        talks,
         Prefetch("talk_presenters", queryset=TalkPresenter.objects.select_related("person")),
+        "session__series",
         "session__keywords",
         "paper__keywords",
     )
-    public = set(Talk.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
     session_urls: dict[int, str] = {}  # reverse() once per session, not per talk
-    return [_talk_document(talk, talk.pk in public, session_urls) for talk in talks]
+    # Public as Talk.objects.public() says: its session's status, loaded with it.
+    return [
+        _talk_document(talk, talk.session.status in PUBLIC_STATUSES, session_urls) for talk in talks
+    ]
 
 
 def _talk_document(talk: Talk, public: bool, session_urls: dict[int, str]) -> SearchDocument:
@@ -154,27 +180,18 @@ def _talk_document(talk: Talk, public: bool, session_urls: dict[int, str]) -> Se
 # ---------------------------------------------------------------- sessions
 
 
-def _sessions(ids: list[int]) -> list[SearchDocument]:
-    sessions = (
-        Session.objects.filter(pk__in=ids)
-        .select_related("series")
-        .prefetch_related(
-            "keywords",
-            Prefetch(
-                "session_presenters", queryset=SessionPresenter.objects.select_related("person")
-            ),
-            Prefetch(
-                "talks",
-                queryset=Talk.objects.prefetch_related(
-                    Prefetch(
-                        "talk_presenters", queryset=TalkPresenter.objects.select_related("person")
-                    )
-                ),
-            ),
-        )
+def _sessions(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
+    sessions = _instances(Session, ids, known, Session.objects.select_related("series"))
+    prefetch_related_objects(
+        sessions,
+        "series",
+        "keywords",
+        Prefetch("session_presenters", queryset=SessionPresenter.objects.select_related("person")),
+        "talks",
+        Prefetch("talks__talk_presenters", queryset=TalkPresenter.objects.select_related("person")),
     )
-    public = set(Session.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
-    return [_session_document(session, session.pk in public) for session in sessions]
+    # Public as Session.objects.public() says.
+    return [_session_document(session, session.status in PUBLIC_STATUSES) for session in sessions]
 
 
 def _session_document(session: Session, public: bool) -> SearchDocument:
@@ -211,8 +228,9 @@ def _session_document(session: Session, public: bool) -> SearchDocument:
 # ---------------------------------------------------------------- papers
 
 
-def _papers(ids: list[int]) -> list[SearchDocument]:
-    papers = Paper.objects.filter(pk__in=ids).prefetch_related("keywords")
+def _papers(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
+    papers = _instances(Paper, ids, known, Paper.objects.all())
+    prefetch_related_objects(papers, "keywords")
     public = set(Paper.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
     last_talk = dict(
         Talk.objects.public()
@@ -251,8 +269,8 @@ def _paper_document(paper: Paper, public: bool, last_talk: datetime | None) -> S
 # ---------------------------------------------------------------- people
 
 
-def _people(ids: list[int]) -> list[SearchDocument]:
-    people = Person.objects.filter(pk__in=ids)
+def _people(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
+    people = _instances(Person, ids, known, Person.objects.all())
     public = set(Person.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
     last_seen: dict[int, datetime] = {}
     affiliations: dict[int, set[str]] = defaultdict(set)
@@ -311,7 +329,7 @@ def _person_document(
     )
 
 
-BUILDERS: dict[str, Callable[[list[int]], list[SearchDocument]]] = {
+BUILDERS: dict[str, Callable[[list[int], dict[int, Model]], list[SearchDocument]]] = {
     Kind.TALK: _talks,
     Kind.SESSION: _sessions,
     Kind.PAPER: _papers,

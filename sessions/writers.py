@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Max
+from django.db.models import F, Max, Model, Prefetch, prefetch_related_objects
 
 from nice import pagecache
 from nice.text import clean_text
@@ -31,6 +31,7 @@ from sessions.models import (
     SessionPresenter,
     Talk,
     TalkPresenter,
+    fold_name,
     unique_slug,
 )
 
@@ -64,6 +65,35 @@ def write_keyword(name: str) -> Keyword:
     return keyword
 
 
+class _LookUp:
+    """The default of `existing`: the writer looks the row up itself."""
+
+
+LOOK_UP = _LookUp()
+
+
+def person_key(name: str, slug: str = "") -> tuple[str, str]:
+    """How write_person() finds a person: ("slug", slug) when a slug is given, else
+    ("name_key", fold_name(name)) for the name as it will be stored. An importer that
+    reads people in bulk (people_by_key) passes what it found as `existing`."""
+    if slug:
+        return ("slug", slug)
+    return ("name_key", fold_name(" ".join(clean_text(name).split())[:200]))
+
+
+def people_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
+    """The people these person_key()s find, in two queries per 500: the oldest of a
+    name, as Person.objects.named() takes."""
+    found: dict[tuple[str, str], Person] = {}
+    for name in ("slug", "name_key"):
+        values = sorted(value for kind, value in keys if kind == name)
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            for person in Person.objects.filter(**{f"{name}__in": chunk}).order_by("pk"):
+                found.setdefault((name, getattr(person, name)), person)
+    return found
+
+
 def write_person(
     name: str,
     *,
@@ -71,12 +101,18 @@ def write_person(
     note: str = "",
     affiliation: str = "",
     homepage: str = "",
+    existing: Person | _LookUp | None = LOOK_UP,
 ) -> tuple[Person, Outcome]:
     """The person with this slug when one is given, else by name spelled any way
-    fold_name() ignores; created when new. Notes, affiliation and homepage fill gaps, never overwrite."""
+    fold_name() ignores; created when new. Notes, affiliation and homepage fill gaps,
+    never overwrite. `existing`: the person person_key() finds, when the caller has
+    read it already (None: there is none)."""
     name = " ".join(clean_text(name).split())[:200]
     # A slug (from a JSON backup) names one person exactly: two 张伟 stay two.
-    person = Person.objects.filter(slug=slug).first() if slug else Person.objects.named(name)
+    if isinstance(existing, _LookUp):
+        person = Person.objects.filter(slug=slug).first() if slug else Person.objects.named(name)
+    else:
+        person = existing
     values = {"note": note, "affiliation": affiliation, "homepage": homepage}
     if person is None:
         person = Person(name=name, slug=slug or unique_slug(Person, name, "person"), **values)
@@ -93,16 +129,30 @@ def write_person(
 
 
 def write_session(
-    series: Series, number: int, values: dict, *, status_if_new: str = Session.Status.PUBLISHED
+    series: Series,
+    number: int,
+    values: dict,
+    *,
+    status_if_new: str = Session.Status.PUBLISHED,
+    existing: Session | _LookUp | None = LOOK_UP,
 ) -> tuple[Session, Outcome]:
     """The session `number` of `series`, created when new (with `status_if_new`), else
     updated with the values given. A None value is "not given"; an import never
-    changes the status unless it gives one (and the archive format does not)."""
+    changes the status unless it gives one (and the archive format does not).
+    `existing`: the session, when the caller has read it already (None: there is none).
+
+    A new session is returned knowing it has no keywords, presenters or talks yet,
+    so the writers below do not ask."""
     given = {name: value for name, value in values.items() if value is not None}
-    session = Session.objects.filter(series=series, number=number).first()
+    if isinstance(existing, _LookUp):
+        session = Session.objects.filter(series=series, number=number).first()
+    else:
+        session = existing
     if session is None:
         session = Session(series=series, number=number, **{"status": status_if_new, **given})
         save_validated(session)
+        for name in ("keywords", "session_presenters", "talks"):
+            set_loaded(session, name, [])
         return session, Outcome.CREATED
     changed = [name for name, value in given.items() if getattr(session, name) != value]
     for name in changed:
@@ -124,31 +174,59 @@ def _end_no_longer_fits(session: Session) -> bool:
 
 
 def write_session_keywords(session: Session, keywords: list[Keyword]) -> bool:
-    """Make `keywords` the session's; True if that changed anything."""
-    wanted = {keyword.pk for keyword in keywords}
-    if wanted == set(session.keywords.values_list("pk", flat=True)):
+    """Make `keywords` the session's; True if that changed anything. Uses the session's
+    keywords when loaded (prefetched), and leaves them loaded."""
+    prefetch_related_objects([session], "keywords")
+    current = {keyword.pk: keyword for keyword in session.keywords.all()}
+    wanted = {keyword.pk: keyword for keyword in keywords}
+    if wanted.keys() == current.keys():
         return False
-    session.keywords.set(wanted)
+    through = Session.keywords.through
+    gone = current.keys() - wanted.keys()
+    if gone:
+        through.objects.filter(session=session, keyword__in=gone).delete()
+    through.objects.bulk_create(
+        [through(session=session, keyword_id=pk) for pk in wanted.keys() - current.keys()]
+    )
+    # In Keyword's own order (by name), as a query would give them.
+    set_loaded(session, "keywords", sorted(wanted.values(), key=lambda keyword: keyword.name))
+    # Statements on the relation's rows send no signal: say what changed.
+    search_index.changed("session", [session.pk])
+    pagecache.content_changed()
     return True
+
+
+def set_loaded(obj: Model, relation: str, rows: list) -> None:
+    """Give `obj` these rows as its prefetched `relation`, as prefetch_related would:
+    what the writer just wrote, so nobody reads it back."""
+    queryset = getattr(obj, relation).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
 
 
 def write_session_presenters(session: Session, people: list[tuple[Person, str]]) -> bool:
     """Name `people` (with their affiliation then) as the session's presenters, in
-    order, keeping anyone already named; True if anything changed."""
-    existing = {row.person_id: row for row in session.session_presenters.all()}
-    return _place_people(
-        existing,
+    order, keeping anyone already named; True if anything changed. Uses the session's
+    presenters when loaded (prefetched), and leaves them loaded."""
+    prefetch_related_objects([session], "session_presenters")
+    rows = list(session.session_presenters.all())
+    new_rows, updated = _place_people(
+        {row.person_id: row for row in rows},
         people,
         lambda person, affiliation, order: SessionPresenter(
             session=session, person=person, affiliation=affiliation, order=order
         ),
-        SessionPresenter,
     )
+    changed = _save_people(SessionPresenter, new_rows, updated)
+    if changed:
+        set_loaded(session, "session_presenters", _in_order([*rows, *new_rows]))
+    return changed
 
 
-def _place_people(existing: dict, people, make, model) -> bool:
-    """Add the missing people, update affiliations and order; remove nobody."""
-    changed = False
+def _place_people(existing: dict, people, make) -> tuple[list, list]:
+    """The rows to add for the missing people, and the existing rows whose affiliation
+    or order changed (set, not saved); nobody is removed."""
     new_rows, updated = [], []
     for order, (person, affiliation) in enumerate(people, start=1):
         row = existing.get(person.pk)
@@ -158,28 +236,35 @@ def _place_people(existing: dict, people, make, model) -> bool:
         if (row.affiliation, row.order) != (affiliation, order):
             row.affiliation, row.order = affiliation, order
             updated.append(row)
+    return new_rows, updated
+
+
+def _save_people(model, new_rows: list, updated: list) -> bool:
+    """Validate and write presenter rows, one statement each for the new and the
+    changed; True if there were any."""
     for row in [*new_rows, *updated]:
         validate(row)
     if new_rows:
         model.objects.bulk_create(new_rows)
-        changed = True
     if updated:
         model.objects.bulk_update(updated, ["affiliation", "order"])
-        changed = True
-    if changed:
-        # Bulk writes send no signals: tell the search index what they touched.
-        _reindex_presenters([*new_rows, *updated])
-    return changed
-
-
-def _reindex_presenters(rows: list) -> None:
+    if not (new_rows or updated):
+        return False
+    # Bulk writes send no signals: tell the search index and the page cache.
     with search_index.deferred():
-        search_index.changed("person", [row.person_id for row in rows])
-        for row in rows:
+        search_index.changed("person_row", [row.person_id for row in [*new_rows, *updated]])
+        for row in [*new_rows, *updated]:
             if isinstance(row, TalkPresenter):
                 search_index.changed("talk", [row.talk_id])
             else:
                 search_index.changed("session_row", [row.session_id])
+    pagecache.content_changed()
+    return True
+
+
+def _in_order(rows: list) -> list:
+    """Presenters or talks in their models' order: by place, then by id."""
+    return sorted(rows, key=lambda row: (row.order, row.pk))
 
 
 # ---------------------------------------------------------------- talks
@@ -239,27 +324,76 @@ def place_talks(talks: list[Talk], places: dict[int, int]) -> list[Talk]:
 
 def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
     """Update the session's talks in place to match `wanted` (see _match_talks);
-    new ones are created. Nothing is deleted, and slides, recordings, papers and
-    presenters an organizer added stay (presenters are added, never removed)."""
-    existing = list(session.talks.prefetch_related("talk_presenters"))
+    new ones are created, in one statement. Nothing is deleted, and slides,
+    recordings, papers and presenters an organizer added stay (presenters are added,
+    never removed). Uses the session's talks and their presenters when loaded
+    (prefetched), and leaves them loaded as written."""
+    prefetch_related_objects(
+        [session],
+        Prefetch("talks", queryset=Talk.objects.order_by("order", "pk")),
+        "talks__talk_presenters",
+    )
+    existing = list(session.talks.all())
     matches, unmatched = _match_talks(existing, wanted)
     changes = TalkChanges(kept=unmatched)
     # The archive's talks take places 1..n in its order; those it no longer has, after.
     places = {talk.pk: order for order, talk in enumerate(matches, start=1) if talk is not None}
     places |= {talk.pk: len(wanted) + index for index, talk in enumerate(unmatched, start=1)}
     moved = {talk.pk for talk in place_talks(existing, places)}
+    new_talks: list[tuple[Talk, TalkValues]] = []
+    rows: dict[Talk, tuple[list, list]] = {}  # presenters of each talk: new, changed
     # Each search row the talks touch is rewritten once, when all are written.
     with search_index.deferred():
         for order, (values, talk) in enumerate(zip(wanted, matches, strict=True), start=1):
             if talk is None:
-                talk = _create_talk(session, order, values)
+                talk = Talk(session=session, **_talk_fields(order, values, new=True))
+                validate(talk)
+                new_talks.append((talk, values))
                 changes.created += 1
             else:
-                changed = _update_talk(talk, order, values) or talk.pk in moved
+                changed = _update_talk(talk, order, values)
+                current = {row.person_id: row for row in talk.talk_presenters.all()}
+                rows[talk] = _place_people(current, values.presenters, _talk_presenter(talk))
+                changed = changed or any(rows[talk]) or talk.pk in moved
                 changes.updated += changed
                 changes.unchanged += not changed
             changes.talks.append(talk)
+        if new_talks:
+            _create_talks([talk for talk, _values in new_talks])
+            for talk, values in new_talks:
+                set_loaded(talk, "talk_presenters", [])
+                rows[talk] = _place_people({}, values.presenters, _talk_presenter(talk))
+        _save_people(
+            TalkPresenter,
+            [row for new, _changed in rows.values() for row in new],
+            [row for _new, changed in rows.values() for row in changed],
+        )
+    for talk, (new, _changed) in rows.items():
+        if new:
+            set_loaded(talk, "talk_presenters", _in_order([*talk.talk_presenters.all(), *new]))
+    if new_talks:
+        set_loaded(session, "talks", _in_order([*existing, *(talk for talk, _ in new_talks)]))
     return changes
+
+
+def _create_talks(talks: list[Talk]) -> None:
+    """Insert validated new talks in one statement, as save() would have (Markdown
+    rendered); a bulk insert sends no signal, so the search index and the page cache
+    are told here."""
+    for talk in talks:
+        talk.render_markdown_fields()
+    Talk.objects.bulk_create(talks)
+    with search_index.deferred():
+        search_index.changed("talk", [talk.pk for talk in talks])
+        search_index.changed("session_row", {talk.session_id for talk in talks})
+        search_index.changed("paper_row", {talk.paper_id for talk in talks})
+    pagecache.content_changed()
+
+
+def _talk_presenter(talk: Talk):
+    return lambda person, affiliation, order: TalkPresenter(
+        talk=talk, person=person, affiliation=affiliation, order=order
+    )
 
 
 def _title_key(title: str) -> str:
@@ -318,36 +452,21 @@ def _talk_fields(order: int, values: TalkValues, *, new: bool) -> dict:
     return {name: value for name, value in fields.items() if value not in (None, "")}
 
 
-def _create_talk(session: Session, order: int, values: TalkValues) -> Talk:
-    talk = Talk(session=session, **_talk_fields(order, values, new=True))
-    save_validated(talk)
-    _write_talk_presenters(talk, values.presenters, existing={})
-    return talk
-
-
 def _update_talk(talk: Talk, order: int, values: TalkValues) -> bool:
+    """Write what the archive gives that differs; True if anything did."""
     fields = _talk_fields(order, values, new=False)
-    if "paper" in fields:
+    paper = fields.pop("paper", None)
+    if paper is not None:
         # By id: comparing the Paper itself would load one per talk.
-        fields["paper_id"] = fields.pop("paper").pk
+        fields["paper_id"] = paper.pk
     changed = [name for name, value in fields.items() if getattr(talk, name) != value]
     for name in changed:
         setattr(talk, name, fields[name])
+    if paper is not None:
+        talk.paper = paper  # the writer's own instance, as written
     if changed:
         save_validated(talk, update_fields=changed)
-    existing = {row.person_id: row for row in talk.talk_presenters.all()}
-    return _write_talk_presenters(talk, values.presenters, existing) or bool(changed)
-
-
-def _write_talk_presenters(talk: Talk, people, existing: dict) -> bool:
-    return _place_people(
-        existing,
-        people,
-        lambda person, affiliation, order: TalkPresenter(
-            talk=talk, person=person, affiliation=affiliation, order=order
-        ),
-        TalkPresenter,
-    )
+    return bool(changed)
 
 
 def append_talk(

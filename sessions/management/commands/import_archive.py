@@ -86,7 +86,9 @@ class Command(BaseCommand):
             series = self._series(slug, options["series_name"] or prefix, zone.key)
             writer = ArchiveWriter(series, report)
             progress = ProgressBar(self.stderr, "sessions", len(archive.sessions))
-            for done, data in enumerate(sorted(archive.sessions, key=lambda s: s.number), 1):
+            in_order = sorted(archive.sessions, key=lambda s: s.number)
+            writer.prepare(in_order)
+            for done, data in enumerate(in_order, 1):
                 progress.update(done)
                 try:
                     writer.write(data)
