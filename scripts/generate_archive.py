@@ -142,10 +142,9 @@ def run(talks: int = 500_000, seed: int = 12, out=print) -> dict:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from papers.models import Paper
-    from search import sync
     from search.models import SearchDocument
     from sessions.models import Keyword, Person, Series, Session, Talk, TalkPresenter
 
@@ -238,15 +237,7 @@ def run(talks: int = 500_000, seed: int = 12, out=print) -> dict:
         )
     loaded = time.monotonic()
     out(f"archive: {talks} talks, {sessions_count} sessions in {loaded - started:.0f} s")
-    models = {"session": Session, "talk": Talk, "paper": Paper, "person": Person}
-    for kind, model in models.items():
-        ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), 2000):
-            with transaction.atomic():
-                sync.write(kind, ids[start : start + 2000])
-        out(f"  indexed {len(ids)} {kind} rows at {time.monotonic() - loaded:.0f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    index(out=out)
     indexed = time.monotonic()
     size = index_size()
     out(f"index: {SearchDocument.objects.count()} rows in {indexed - loaded:.0f} s, {size}")
@@ -259,6 +250,68 @@ def run(talks: int = 500_000, seed: int = 12, out=print) -> dict:
     }
 
 
+INDEX_BATCH = 2000
+
+
+def index(workers: int | None = None, missing_only: bool = False, out=print) -> None:
+    """Write the search rows of every object, batch by batch; on PostgreSQL in
+    `workers` processes at once (the documents are built in Python, one CPU each).
+    With `missing_only`, only objects that have no row yet (to finish a run that
+    was stopped)."""
+    from django.db import connection, connections
+
+    from papers.models import Paper
+    from search.models import SearchDocument
+    from sessions.models import Person, Session, Talk
+
+    models = {"session": Session, "talk": Talk, "paper": Paper, "person": Person}
+    tasks = []
+    for kind, model in models.items():
+        objects = model.objects.order_by("pk")
+        if missing_only:
+            objects = objects.exclude(
+                pk__in=SearchDocument.objects.filter(kind=kind).values("object_id")
+            )
+        ids = list(objects.values_list("pk", flat=True))
+        tasks += [
+            (kind, ids[start : start + INDEX_BATCH]) for start in range(0, len(ids), INDEX_BATCH)
+        ]
+    if connection.vendor != "postgresql":
+        workers = 1  # one writer at a time
+    workers = workers or os.cpu_count() or 1
+    started = time.monotonic()
+    done = {kind: 0 for kind in models}
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        connections.close_all()  # each process opens its own
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for number, (kind, count) in enumerate(pool.map(_index_batch, tasks), 1):
+                done[kind] += count
+                if number % 25 == 0:
+                    out(f"  {sum(done.values())} rows at {time.monotonic() - started:.0f} s")
+    else:
+        for task in tasks:
+            kind, count = _index_batch(task)
+            done[kind] += count
+    out("  indexed " + ", ".join(f"{n} {kind}" for kind, n in done.items()))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _index_batch(task: tuple[str, list[int]]) -> tuple[str, int]:
+    from django.db import transaction
+
+    from search import sync
+
+    kind, ids = task
+    with transaction.atomic():
+        sync.write(kind, ids)
+    return kind, len(ids)
+
+
 def index_size() -> str:
     """The search table and its indexes on disk (PostgreSQL), or the SQLite file's pages."""
     from django.db import connection
@@ -266,11 +319,16 @@ def index_size() -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT pg_size_pretty(pg_total_relation_size('search_searchdocument')),"
-                " pg_size_pretty(pg_relation_size('search_vector'))"
+                "SELECT pg_size_pretty(pg_total_relation_size(%s)),"
+                " pg_size_pretty(pg_relation_size(%s)),"
+                " pg_size_pretty(SUM(pg_relation_size(i.indexrelid)))"
+                " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_am a ON a.oid = c.relam"
+                " WHERE i.indrelid = %s::regclass AND a.amname IN ('gin', 'rum')",
+                ["search_searchdocument"] * 3,
             )
-            total, gin = cursor.fetchone()
-            return f"{total} (table, TOAST and indexes; GIN {gin})"
+            total, table, gin = cursor.fetchone()
+            return f"{total} (table {table}; with TOAST and indexes; full-text indexes {gin})"
         cursor.execute(
             "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'search_%'"
             if _has_dbstat(cursor)
@@ -292,5 +350,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--talks", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--finish-index",
+        action="store_true",
+        help="only write the search rows missing from an archive already generated",
+    )
     arguments = parser.parse_args()
-    run(arguments.talks, arguments.seed)
+    if arguments.finish_index:
+        import django
+
+        django.setup()
+        started = time.monotonic()
+        index(missing_only=True)
+        print(f"index finished in {time.monotonic() - started:.0f} s, {index_size()}")
+    else:
+        run(arguments.talks, arguments.seed)

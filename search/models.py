@@ -3,8 +3,9 @@
 Rows are written by search.sync whenever the archive changes (in the same
 transaction) and by `manage.py rebuild_search_index`; nothing else writes them.
 The searchable tokens live where each database's own full-text engine reads
-them: `vector` (a tsvector with a GIN index) on PostgreSQL, `tokens_*` (read
-by the FTS5 table search_fts, kept in step by triggers) on SQLite.
+them: `vector` (a tsvector, kept in the row, with one GIN index per kind) on
+PostgreSQL, `tokens_*` (read by one FTS5 table per kind, search_fts_<kind>,
+numbered newest first and kept in step by triggers) on SQLite.
 """
 
 from __future__ import annotations

@@ -9,9 +9,11 @@ paper; anywhere) and then by recency; facets are counted over them.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -38,12 +40,13 @@ class Filters:
         return bool(self.year or self.series or self.venue or self.keyword)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One candidate (a tuple: thousands are made per search)."""
+
     id: int
     kind: str
     object_id: int
-    sort_date: datetime
+    sort_date: datetime | str  # SQLite's raw SQL gives ISO text, which sorts as time does
     year: int | None
     series_slug: str
     series_name: str
@@ -86,31 +89,23 @@ def search(
     if not terms or not kinds:
         return results
     engine = Postgres if connection.vendor == "postgresql" else Sqlite
-    sql, params = engine.candidates(terms, list(kinds), filters, min(cap, CAP) + 1)
-    if not public_only:
-        sql = sql.replace("d.public AND", "").replace("WHERE public AND", "WHERE")
+    sql, params = engine.candidates(
+        terms, list(kinds), filters, min(cap, CAP) + 1, public_only=public_only
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     by_kind: dict[str, list[Hit]] = {kind: [] for kind in kinds}
-    for row in rows:
-        *columns, in_title, in_people = row
-        tier = 3 if in_title else 2 if in_people else 1
-        hit = Hit(*columns, tier=tier)  # type: ignore[misc]
+    for hit in map(Hit._make, rows):  # the columns are Hit's, tier computed in SQL
         by_kind[hit.kind].append(hit)
     for kind, hits in by_kind.items():
-        hits.sort(key=lambda hit: (hit.tier, _timestamp(hit.sort_date), hit.id), reverse=True)
+        hits.sort(key=_rank, reverse=True)
         results.hits[kind] = hits
     return results
 
 
-def _timestamp(moment) -> float:
-    # SQLite returns strings from raw SQL; both sort as time does.
-    return moment.timestamp() if isinstance(moment, datetime) else float(_parse(moment))
-
-
-def _parse(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
+def _rank(hit: Hit) -> tuple:
+    return (hit.tier, hit.sort_date, hit.id)
 
 
 COLUMNS = "id, kind, object_id, sort_date, year, series_slug, series_name, venue, session_id"
@@ -164,21 +159,40 @@ class Postgres:
         return " & ".join(parts)
 
     @classmethod
-    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters, limit: int):
+    def candidates(
+        cls,
+        terms: list[Term],
+        kinds: list[str],
+        filters: Filters,
+        limit: int,
+        public_only: bool = True,
+    ):
         anywhere, title, people = (cls.tsquery(terms, w) for w in ("", "A", "AB"))
+        public = "public AND " if public_only else ""
         selects, params = [], []
         for kind in kinds:
             where, filter_params = _filter_sql(filters, kind, lambda name: name)
+            # The kind written out (one of Kind's values), so the planner matches it
+            # to that kind's partial GIN index (migration 0004).
             selects.append(
-                f"(SELECT {COLUMNS}, vector @@ %s::tsquery, vector @@ %s::tsquery"
-                f" FROM {TABLE} WHERE public AND kind = %s AND vector @@ %s::tsquery{where}"
+                f"(SELECT {COLUMNS}, CASE WHEN vector @@ %s::tsquery THEN 3"
+                f" WHEN vector @@ %s::tsquery THEN 2 ELSE 1 END"
+                f" FROM {TABLE} WHERE {public}kind = '{Kind(kind).value}'"
+                f" AND vector @@ %s::tsquery{where}"
                 f" ORDER BY sort_date DESC, id DESC LIMIT %s)"
             )
-            params += [title, people, kind, anywhere, *filter_params, limit]
+            params += [title, people, anywhere, *filter_params, limit]
         return " UNION ALL ".join(selects), params
 
 
 class Sqlite:
+    """FTS5, one table per kind whose rowid orders rows newest first (see migration
+    0003): each kind's newest matches are the first rows its MATCH gives in
+    descending rowid order, so a broad term reads `limit` rows, not all it matches.
+    Title and people matches are looked up among those rows only (rowid range)."""
+
+    MASK = 2**36 - 1  # the row's id in its FTS key
+
     @staticmethod
     def match(terms: list[Term], columns: str = "") -> str:
         def token(text: str, prefix: bool) -> str:
@@ -199,29 +213,46 @@ class Sqlite:
         return f"{{{columns}}} : ({expression})" if columns else expression
 
     @classmethod
-    def candidates(cls, terms: list[Term], kinds: list[str], filters: Filters, limit: int):
-        params: list = [
+    def candidates(
+        cls,
+        terms: list[Term],
+        kinds: list[str],
+        filters: Filters,
+        limit: int,
+        public_only: bool = True,
+    ):
+        anywhere, title, people = (
             cls.match(terms),
             cls.match(terms, "tokens_a"),
             cls.match(terms, "tokens_a tokens_b"),
-        ]
-        sql = (
-            "WITH anywhere AS MATERIALIZED"
-            " (SELECT rowid FROM search_fts WHERE search_fts MATCH %s),"
-            " title AS MATERIALIZED (SELECT rowid FROM search_fts WHERE search_fts MATCH %s),"
-            " people AS MATERIALIZED (SELECT rowid FROM search_fts WHERE search_fts MATCH %s) "
         )
-        selects = []
+        # sort_date as text: ISO text sorts as time does, and is not parsed 3,000 times.
+        columns = ", ".join(
+            f"d.{name} || '' AS {name}" if name == "sort_date" else f"d.{name}"
+            for name in (name.strip() for name in COLUMNS.split(","))
+        )
+        public = " AND d.public" if public_only else ""
+        ctes, selects, params, tail = [], [], [], []
         for kind in kinds:
+            fts = f"search_fts_{kind}"
             where, filter_params = _filter_sql(filters, kind, lambda name: f"d.{name}")
-            columns = ", ".join(f"d.{name.strip()}" for name in COLUMNS.split(","))
-            selects.append(
-                f"SELECT * FROM (SELECT {columns}, d.id IN title, d.id IN people"
-                f" FROM {TABLE} d WHERE d.public AND d.kind = %s AND d.id IN anywhere{where}"
-                f" ORDER BY d.sort_date DESC, d.id DESC LIMIT %s)"
+            ctes.append(
+                f"c_{kind} AS MATERIALIZED (SELECT f.rowid AS k, {columns}"
+                f" FROM {fts} f JOIN {TABLE} d INDEXED BY search_candidate"
+                f" ON d.id = (f.rowid & {cls.MASK})"
+                f" WHERE {fts} MATCH %s{public}{where} ORDER BY f.rowid DESC LIMIT %s)"
             )
-            params += [kind, *filter_params, limit]
-        return sql + " UNION ALL ".join(selects), params
+            params += [anywhere, *filter_params, limit]
+            low = f"(SELECT min(k) FROM c_{kind})"
+            selects.append(
+                f"SELECT {COLUMNS},"
+                f" CASE WHEN k IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid >= {low})"
+                f" THEN 3 WHEN k IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND rowid >= {low})"
+                f" THEN 2 ELSE 1 END FROM c_{kind}"
+            )
+            tail += [title, people]
+        sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
+        return sql, params + tail
 
 
 def facets(results: Results) -> dict[str, list[tuple[str, str, int]]]:
@@ -241,15 +272,34 @@ def facets(results: Results) -> dict[str, list[tuple[str, str, int]]]:
                 venues[hit.venue] += 1
             if hit.session_id:
                 sessions[hit.session_id] += 1
-    keywords: Counter = Counter()
+    keywords: list[tuple[str, str, int]] = []
     if sessions:
-        for keyword in Keyword.objects.filter(sessions__in=list(sessions)).values(
-            "slug", "name", "sessions"
-        ):
-            keywords[(keyword["slug"], keyword["name"])] += sessions[keyword["sessions"]]
+        keywords = _keyword_counts(sessions)
     return {
         "year": [(str(year), str(year), n) for year, n in sorted(years.items(), reverse=True)],
         "series": [(slug, name, n) for (slug, name), n in series.most_common(8)],
         "venue": [(venue, venue, n) for venue, n in venues.most_common(8)],
-        "keyword": [(slug, name, n) for (slug, name), n in keywords.most_common(10)],
+        "keyword": keywords,
     }
+
+
+def _keyword_counts(sessions: Counter) -> list[tuple[str, str, int]]:
+    """The ten keywords most found: each session's keywords count as many times as
+    the session has candidates. One query, its sessions passed as one parameter."""
+    through = Session.keywords.through._meta.db_table
+    keyword = Keyword._meta.db_table
+    if connection.vendor == "postgresql":
+        found = "unnest(%s::bigint[], %s::bigint[]) AS s (session_id, n)"
+        params: list = [list(sessions), list(sessions.values())]
+    else:
+        found = "(SELECT CAST(key AS INTEGER) AS session_id, value AS n FROM json_each(%s)) s"
+        params = [json.dumps(sessions)]
+    sql = (
+        f"SELECT k.slug, k.name, SUM(s.n) FROM {found}"
+        f" JOIN {through} t ON t.session_id = s.session_id"
+        f" JOIN {keyword} k ON k.id = t.keyword_id"
+        " GROUP BY k.id, k.slug, k.name ORDER BY SUM(s.n) DESC, k.name, k.id LIMIT 10"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(slug, name, int(n)) for slug, name, n in cursor.fetchall()]
