@@ -26,7 +26,9 @@ can check the unsure ones (`RepairResult.unsure`). U+FFFD is never produced;
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import itertools
 import math
@@ -34,6 +36,7 @@ import os
 import pickle
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +71,7 @@ def garble_latin1(text: str) -> str:
 # and the document itself tells which readings it uses where nothing was lost.
 
 MAX_WORD = 8
-MODEL_VERSION = 5
+MODEL_VERSION = 6
 
 
 @dataclass
@@ -188,13 +191,18 @@ def build_model() -> Model:
     tags = sorted({tag for _w, _c, tag in entries} | {"eng", "^"})
     tag_index = {tag: index for index, tag in enumerate(tags)}
     words: dict[str, tuple[tuple[float, int], ...] | None] = {}
+    shared: dict[tuple[int, tuple[str, ...]], tuple[tuple[float, int], ...]] = {}
     singles: dict[str, int] = {}
     for word, count, tag in entries:
         if count <= 0:
             continue
-        log_p = math.log(count) - log_total
-        readings = [tag, SECOND_TAGS[word]] if word in SECOND_TAGS else [tag]
-        words[word] = tuple((log_p, tag_index[t]) for t in readings)
+        readings = (tag, SECOND_TAGS[word]) if word in SECOND_TAGS else (tag,)
+        key = (count, readings)
+        if key not in shared:
+            log_p = math.log(count) - log_total
+            shared[key] = tuple((log_p, tag_index[t]) for t in readings)
+        # Words of equal count and tags share one tuple: the cache stores it once.
+        words[word] = shared[key]
         for end in range(1, len(word)):
             words.setdefault(word[:end], None)
         # Characters inside words, weighted by how often the word is used.
@@ -238,13 +246,26 @@ def _cache_path() -> Path:
     return base / "nice" / f"mojibake-model-{fingerprint}.pickle"
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading builds a million small objects that all stay alive: the cyclic garbage
+    collector's passes over them meanwhile are wasted (about a fifth of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @functools.cache
 def model() -> Model:
     """The model, from the cache when it was built before (about 0.3 s), else built
     from the installed packages (a few seconds) and cached."""
     path = _cache_path()
     try:
-        with path.open("rb") as cached:
+        with path.open("rb") as cached, _collector_paused():
             loaded = pickle.load(cached)
         if isinstance(loaded, Model):
             return loaded
@@ -322,7 +343,12 @@ class NGrams:
 
 @functools.cache
 def ngrams() -> NGrams:
-    """The shipped character n-grams (about 0.1 s to load)."""
+    """The shipped character n-grams (about 0.3 s to load)."""
+    with _collector_paused():
+        return _read_ngrams()
+
+
+def _read_ngrams() -> NGrams:
     import json
     import zlib
 
@@ -463,20 +489,11 @@ class _Scorer:
     def __init__(self, document: dict[str, int]) -> None:
         self.document = document
         self.seen: dict[str, float] = {}
-        # text -> (word model, character n-grams): how the two models judged it.
-        self.parts: dict[str, tuple[float, float]] = {}
 
     def __call__(self, text: str) -> float:
         value = self.seen.get(text)
         if value is None:
-            words, characters = _word_score(model(), text), ngram_score(text)
-            self.parts[text] = (words, characters)
-            value = self.seen[text] = (
-                words
-                + _document_score(text, self.document)
-                + NGRAM_WEIGHT * characters
-                + FRAME_BONUS * len(FRAME.findall(text))
-            )
+            value = self.seen[text] = score(text, self.document)
         return value
 
 
@@ -506,10 +523,9 @@ class Hole:
     chosen: int = 0
     # Filled in when decided: each candidate's probability, best first.
     ranking: list[tuple[str, float]] = field(default_factory=list)
-    # How far the best reading with another character here scored behind the
-    # chosen one, and whether one of the two models alone preferred it.
+    # How far the best reading with another character here scored behind the chosen
+    # one in the joint decision of its cluster (natural-log units).
     margin: float = math.inf
-    split: bool = False
 
 
 @dataclass
@@ -694,11 +710,17 @@ def _gbk_tokens(line: str) -> list[str | Hole] | None:
 
 # How far either side of a hole the language model looks, in characters.
 CONTEXT = 4
-# Candidates per hole that reach the joint decision, and holes decided together.
-SHORTLIST = 5
-PAIR_SHORTLIST = 7
-# Neighbouring holes with at most this many readings together are tried in every combination.
-JOINT_LIMIT = 100
+# Partial combinations kept at each step of the beam search over a cluster whose
+# combinations are too many to try them all, and holes decided together.
+BEAM = 8
+# Words across several holes of a cluster looked up in the dictionary (at most this
+# many spellings tried per stretch), and the likeliest few added to the beam's.
+WORD_SEED_LIMIT = 5000
+WORD_SEEDS = 12
+# Neighbouring holes with at most this many readings together are tried in every
+# combination: two holes that each lost both continuation bytes (16 readings each
+# after pruning, 吞吐) are decided together, not each from one side.
+JOINT_LIMIT = 300
 MAX_CLUSTER = 3
 # Softmax temperature turning score differences into each candidate's probability
 # (the confidence shown with each candidate).
@@ -756,30 +778,9 @@ class _Line:
         }
 
 
-def _window_scores(
-    tokens: list[str | Hole],
-    index: int,
-    hole: Hole,
-    scorer: _Scorer,
-    masked: frozenset[int] = frozenset(),
-) -> list[float]:
-    """Each candidate's score in the hole's context (others as currently chosen); the
-    context stops short of the `masked` holes, whose readings are not decided yet."""
-    start = max(0, index - CONTEXT)
-    end = min(len(tokens), index + CONTEXT + 1)
-    for other in masked:
-        if start <= other < index:
-            start = other + 1
-        elif index < other < end:
-            end = other
-    before = _text(tokens, start, index)
-    after = _text(tokens, index + 1, end)
-    return [scorer(before + candidate + after) for candidate in hole.candidates]
-
-
 # Candidates this many times (in natural-log units) rarer than a hole's commonest
 # one never won on our corpus; the few kept are what the context then decides.
-PRUNE_BELOW = 7.0
+PRUNE_BELOW = 5.0
 MAX_CANDIDATES = 16
 
 
@@ -793,32 +794,91 @@ def _prune(hole: Hole) -> None:
         hole.candidates = [c for c in usual if singles[c] >= floor][:MAX_CANDIDATES]
 
 
+def _beam(
+    line: _Line, holes: dict[int, Hole], cluster: list[int], scorer: _Scorer
+) -> list[tuple[int, ...]]:
+    """Combinations worth scoring when there are too many to try them all: a beam
+    search from left to right (each step scores the text up to the next undecided
+    hole), then every single change to the best combination, so each hole is
+    compared with each of its other readings."""
+    beam: list[tuple[int, ...]] = [()]
+    start = cluster[0] - CONTEXT
+    for position, index in enumerate(cluster):
+        end = cluster[position + 1] if position + 1 < len(cluster) else index + CONTEXT + 1
+        extended = []
+        for partial in beam:
+            for choice in range(len(holes[index].candidates)):
+                combination = (*partial, choice)
+                for other, chosen in zip(cluster, combination, strict=False):
+                    holes[other].chosen = chosen
+                extended.append((scorer(_text(line.tokens, start, end)), combination))
+        extended.sort(reverse=True)
+        beam = [combination for _value, combination in extended[:BEAM]]
+    best = beam[0]
+    changed = [
+        (*best[:position], choice, *best[position + 1 :])
+        for position, index in enumerate(cluster)
+        for choice in range(len(holes[index].candidates))
+    ]
+    return list(dict.fromkeys([*beam, *_word_seeds(line, holes, cluster, best), *changed]))
+
+
+def _word_seeds(
+    line: _Line, holes: dict[int, Hole], cluster: list[int], best: tuple[int, ...]
+) -> list[tuple[int, ...]]:
+    """The best combination with the holes of a dictionary word across several holes
+    filled in: a rare word (吞吐量, its three characters each missing two bytes) that
+    a search from the left would drop at its first character."""
+    words = model().words
+    tokens = line.tokens
+    position = {index: at for at, index in enumerate(cluster)}
+    found: list[tuple[float, tuple[int, ...]]] = []
+    for start in range(max(0, cluster[0] - 2), cluster[-1]):
+        for end in range(max(start + 2, cluster[0] + 1), min(start + 5, len(tokens)) + 1):
+            if sum(start <= index < end for index in cluster) < 2:
+                continue
+            options: list[list[tuple[int, int, str]]] = []
+            for at in range(start, end):
+                token = tokens[at]
+                if at in position:
+                    hole = holes[at]
+                    options.append([(at, i, c) for i, c in enumerate(hole.candidates)])
+                elif isinstance(token, str):
+                    options.append([(-1, 0, token)])
+                else:
+                    break
+            else:
+                if math.prod(map(len, options)) > WORD_SEED_LIMIT:
+                    continue
+                for combination in itertools.product(*options):
+                    entry = words.get("".join(c for _at, _i, c in combination))
+                    if entry:
+                        seed = list(best)
+                        for at, i, _c in combination:
+                            if at >= 0:
+                                seed[position[at]] = i
+                        found.append((entry[0][0], tuple(seed)))
+    found.sort(reverse=True)
+    return [seed for _log_p, seed in found[:WORD_SEEDS]]
+
+
 def _decide_cluster(
     line: _Line, holes: dict[int, Hole], cluster: list[int], scorer: _Scorer
 ) -> None:
     """Choose the cluster's likeliest combination of readings, and rank each hole's
     candidates by their probability over all combinations tried (a marginal: two
     holes wrong together are no longer each sure of the other)."""
-    shortlists = []
-    everything = math.prod(len(holes[index].candidates) for index in cluster) <= JOINT_LIMIT
-    for index in cluster:
-        hole = holes[index]
-        if everything and len(cluster) > 1:
-            shortlists.append(list(range(len(hole.candidates))))
-            continue
-        others = frozenset(cluster) - {index}
-        scores = _window_scores(line.tokens, index, hole, scorer, others)
-        shortlists.append(sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
-        if len(cluster) > 1:
-            shortlists[-1] = shortlists[-1][: SHORTLIST if len(cluster) > 2 else PAIR_SHORTLIST]
     start, end = cluster[0] - CONTEXT, cluster[-1] + CONTEXT + 1
+    choices = [range(len(holes[index].candidates)) for index in cluster]
+    if math.prod(map(len, choices)) <= JOINT_LIMIT:
+        combinations = list(itertools.product(*choices))
+    else:
+        combinations = _beam(line, holes, cluster, scorer)
     scored: list[tuple[float, tuple[int, ...]]] = []
-    windows: dict[tuple[int, ...], str] = {}
-    for combination in itertools.product(*shortlists):
+    for combination in combinations:
         for index, choice in zip(cluster, combination, strict=True):
             holes[index].chosen = choice
-        windows[combination] = window = _text(line.tokens, start, end)
-        scored.append((scorer(window), combination))
+        scored.append((scorer(_text(line.tokens, start, end)), combination))
     top = max(value for value, _combination in scored)
     weights = [(math.exp((value - top) / TEMPERATURE), c) for value, c in scored]
     total = sum(weight for weight, _c in weights)
@@ -826,15 +886,9 @@ def _decide_cluster(
     for position, index in enumerate(cluster):
         hole = holes[index]
         hole.chosen = best[position]
-        # The best reading with another character here: how far behind it is, and
-        # whether the word model or the character n-grams alone would have taken it.
-        others = [item for item in scored if item[1][position] != best[position]]
-        if others:
-            value, combination = max(others)
-            hole.margin = best_value - value
-            words, characters = scorer.parts[windows[best]]
-            other_words, other_characters = scorer.parts[windows[combination]]
-            hole.split = other_words > words or other_characters > characters
+        # How far behind the best reading with another character here is.
+        others = [value for value, c in scored if c[position] != best[position]]
+        hole.margin = best_value - max(others) if others else math.inf
         marginal: dict[int, float] = {}
         for weight, combination in weights:
             choice = combination[position]
@@ -879,6 +933,15 @@ def _add_confident_pairs(lines: list[_Line], counts: dict[str, int]) -> dict[str
     return merged
 
 
+# A cluster whose every choice led the next best reading by this much in the first
+# pass is not decided again in the second (it never changed there on our corpus).
+SETTLED_MARGIN = 8.0
+
+
+def _settled(holes: dict[int, Hole], cluster: list[int]) -> bool:
+    return all(holes[index].margin >= SETTLED_MARGIN for index in cluster)
+
+
 def _fill(lines: list[_Line], clean: list[str]) -> None:
     """Choose every hole of the document: per cluster of neighbouring holes, twice
     (the second pass sees the first one's choices on both sides and what the
@@ -893,12 +956,14 @@ def _fill(lines: list[_Line], clean: list[str]) -> None:
             holes = line.holes()
             clusters = _clusters(list(holes))
             for cluster in clusters:
-                _decide_cluster(line, holes, cluster, scorer)
+                if _pass == 0 or not _settled(holes, cluster):
+                    _decide_cluster(line, holes, cluster, scorer)
             # A long run of holes was cut into clusters: the holes either side of
             # each cut are decided together too (降|低 cut apart become 限位).
             for left, right in itertools.pairwise(clusters):
-                if right[0] - left[-1] <= 2:
-                    _decide_cluster(line, holes, [left[-1], right[0]], scorer)
+                pair = [left[-1], right[0]]
+                if right[0] - left[-1] <= 2 and (_pass == 0 or not _settled(holes, pair)):
+                    _decide_cluster(line, holes, pair, scorer)
         if _pass == 0:
             document = _add_confident_pairs(lines, document)
 
@@ -927,9 +992,6 @@ def _is_unsure(hole: Hole) -> bool:
     return hole.margin < (COMMON_MARGIN if common else UNSURE_MARGIN)
 
 
-_TRACE = None
-
-
 def _report(line: _Line, result: RepairResult) -> str:
     """The repaired line; its filled holes and unsure ones added to `result`."""
     holes = line.holes()
@@ -946,8 +1008,6 @@ def _report(line: _Line, result: RepairResult) -> str:
         confidence = hole.ranking[0][1] if hole.ranking else 1.0
         at = columns[index]
         result.filled.append((line.number, at, chosen, confidence))
-        if _TRACE is not None:
-            _TRACE.append((line.number, at, chosen, hole.margin, hole.split, hole.ranking))
         if len(hole.ranking) > 1 and _is_unsure(hole):
             result.unsure.append(
                 Unsure(

@@ -33,22 +33,56 @@ def test_garbling_drops_exactly_the_eight_byte_values():
     assert all(byte not in garbled.encode("cp1252") for byte in LOST_BYTES)
 
 
-def test_at_least_98_percent_of_chinese_characters_come_back():
+def test_at_least_99_5_percent_of_chinese_characters_come_back():
     original = evaluation_text()
     assert sum("\u4e00" <= c <= "\u9fff" for c in original) > 3000
     result = repair(garble(original))
     assert len(result.text) == len(original)
-    assert chinese_accuracy(original, result.text) >= 0.99
+    assert chinese_accuracy(original, result.text) >= 0.995
     assert "\ufffd" not in result.text
     assert result.repaired > 700
     assert result.damage == ["utf8-as-cp1252"]
 
 
-def test_the_held_out_summaries_come_back_as_well():
-    """Written after the model's weights were chosen: never tuned on."""
-    original = (FIXTURES / "chinese_prose_heldout.txt").read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    ("name", "at_least"),
+    [("chinese_prose_heldout.txt", 0.995), ("chinese_prose_heldout2.txt", 0.98)],
+)
+def test_the_held_out_summaries_come_back_as_well(name, at_least):
+    """Written before the weights were chosen, and never tuned on (see
+    scripts/bench_mojibake.py): what a new reading list can expect."""
+    original = (FIXTURES / name).read_text(encoding="utf-8")
     result = repair(garble(original))
-    assert chinese_accuracy(original, result.text) >= 0.99
+    assert chinese_accuracy(original, result.text) >= at_least
+
+
+def test_nine_in_ten_wrong_characters_are_flagged_as_unsure():
+    original = evaluation_text()
+    result = repair(garble(original))
+    lines = original.split("\n")
+    wrong = {(n, at) for n, at, chosen, _p in result.filled if lines[n - 1][at] != chosen}
+    flagged = {(item.line, item.column) for item in result.unsure}
+    assert wrong, "a test of the flag needs mistakes"
+    assert len(wrong & flagged) >= 0.9 * len(wrong)
+    assert len(flagged) < 0.05 * result.repaired  # a person checks a few, not all
+
+
+def test_a_word_across_neighbouring_holes_is_found():
+    """吞, 吐 and 量 each lost bytes (吞 and 吐 both continuation bytes, as did 十, 名,
+    偏 and 后): read from the left, 吞 is too rare to be kept; the dictionary's 吞吐量
+    across the three holes is tried as a whole."""
+    document = garble("数据与模型“评测”\n模型的吞吐量很高。")
+    assert repair(document).text.split("\n")[1] == "模型的吞吐量很高。"
+
+
+def test_both_holes_of_a_mix_up_the_model_gets_wrong_are_flagged():
+    """ "相关与不相关": 与 and 不 side by side, each also readable as 中; the model reads
+    相关不中相关 and says it is unsure of both."""
+    document = garble("数据与模型“评测”\n区分同篇文档中的相关与不相关段落。")
+    result = repair(document)
+    unsure = {item.column: item for item in result.unsure if item.line == 2}
+    assert {10, 11} <= set(unsure)
+    assert "与" in {character for character, _p in unsure[10].candidates}
 
 
 @pytest.mark.parametrize(
