@@ -1,6 +1,8 @@
 """Import at scale: a synthetic NICE-format archive of N sessions × 3 talks, imported
 twice (first into an empty database, then again unchanged), on DATABASE_URL
-(PostgreSQL when given, else a throwaway SQLite file).
+(PostgreSQL when given, else a throwaway SQLite file). Prints wall time, the
+importing process's CPU time (wall time on a shared machine depends on its load)
+and statements per session.
 
     scripts/with-postgres .venv/bin/python scripts/bench_import.py --sessions 10000
 """
@@ -35,11 +37,22 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 
-def timed_import(root: Path, slug: str) -> tuple[float, str]:
+def timed_import(root: Path, slug: str) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds of this process, statements sent, the summary line."""
     out = StringIO()
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    cpu = time.process_time()
     began = time.perf_counter()
-    call_command("import_archive", str(root), "--series", slug, stdout=out)
-    return time.perf_counter() - began, out.getvalue().strip().splitlines()[-1]
+    with connection.execute_wrapper(count):
+        call_command("import_archive", str(root), "--series", slug, stdout=out)
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return wall, cpu, statements, out.getvalue().strip().splitlines()[-1]
 
 
 def main() -> None:
@@ -51,12 +64,14 @@ def main() -> None:
     for count in args.sessions:
         root = Path(workdir) / f"archive-{count}"
         write_synthetic_archive(root, count)
-        first, summary = timed_import(root, f"synthetic-{count}")
-        again, _ = timed_import(root, f"synthetic-{count}")
+        first, first_cpu, first_statements, summary = timed_import(root, f"synthetic-{count}")
+        again, again_cpu, again_statements, _ = timed_import(root, f"synthetic-{count}")
         print(
             f"import {count:,} sessions × 3 talks ({engine}): first {first:.1f} s "
-            f"({count / first:,.0f} sessions/s), again unchanged {again:.1f} s "
-            f"({again / first:.0%} of the first)  [{summary}]"
+            f"({count / first:,.0f} sessions/s; CPU {first_cpu:.1f} s; "
+            f"{first_statements / count:.1f} statements/session), again unchanged {again:.1f} s "
+            f"({again / first:.0%} of the first; CPU {again_cpu:.1f} s; "
+            f"{again_statements / count:.1f} statements/session)  [{summary}]"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the importing process: {peak:.0f} MB")

@@ -231,15 +231,23 @@ def _session_document(session: Session, public: bool) -> SearchDocument:
 def _papers(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
     papers = _instances(Paper, ids, known, Paper.objects.all())
     prefetch_related_objects(papers, "keywords")
-    public = set(Paper.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
+    # One grouped query: the latest public talk of each paper presented at all. Public
+    # as Paper.objects.visible_to(None) says: presented in a public session, or nowhere.
     last_talk = dict(
-        Talk.objects.public()
-        .filter(paper__in=ids)
+        Talk.objects.filter(paper__in=ids)
         .values("paper")
-        .annotate(last=Max("session__starts_at"))
+        .annotate(last=Max("session__starts_at", filter=Q(session__status__in=PUBLIC_STATUSES)))
         .values_list("paper", "last")
+        .order_by()
     )
-    return [_paper_document(paper, paper.pk in public, last_talk.get(paper.pk)) for paper in papers]
+    return [
+        _paper_document(
+            paper,
+            paper.pk not in last_talk or last_talk[paper.pk] is not None,
+            last_talk.get(paper.pk),
+        )
+        for paper in papers
+    ]
 
 
 def _paper_document(paper: Paper, public: bool, last_talk: datetime | None) -> SearchDocument:
@@ -271,10 +279,11 @@ def _paper_document(paper: Paper, public: bool, last_talk: datetime | None) -> S
 
 def _people(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
     people = _instances(Person, ids, known, Person.objects.all())
-    public = set(Person.objects.visible_to(None).filter(pk__in=ids).values_list("pk", flat=True))
     last_seen: dict[int, datetime] = {}
     affiliations: dict[int, set[str]] = defaultdict(set)
+    presenting: set[int] = set()
     for person_id, affiliation, last_public_start in _roles(ids):
+        presenting.add(person_id)
         if affiliation:
             affiliations[person_id].add(affiliation)
         if last_public_start and last_public_start > last_seen.get(person_id, NEVER):
@@ -282,7 +291,8 @@ def _people(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
     return [
         _person_document(
             person,
-            person.pk in public,
+            # As Person.objects.visible_to(None): presenting in a public session, or nowhere.
+            person.pk in last_seen or person.pk not in presenting,
             sorted(affiliations[person.pk] - {person.affiliation}),
             last_seen.get(person.pk),
         )
@@ -292,23 +302,24 @@ def _people(ids: list[int], known: dict[int, Model]) -> list[SearchDocument]:
 
 def _roles(ids: list[int]) -> list[tuple[int, str, datetime | None]]:
     """(person, affiliation then, latest start of a public session with it) for each
-    affiliation they presented under: two grouped queries, as long as their list of
-    affiliations, not of talks (a regular presenter's row is rewritten each week)."""
-    rows = []
-    for model, session in ((TalkPresenter, "talk__session"), (SessionPresenter, "session")):
-        rows += list(
-            model.objects.filter(person__in=ids)
-            .values("person", "affiliation")
-            .annotate(
-                last=Max(
-                    f"{session}__starts_at",
-                    filter=Q(**{f"{session}__in": Session.objects.public()}),
-                )
+    affiliation they presented under: one query over talks and sessions presented, as
+    long as their list of affiliations, not of talks (a regular presenter's row is
+    rewritten each week)."""
+    talks, hosts = (
+        model.objects.filter(person__in=ids)
+        .values("person", "affiliation")
+        .annotate(
+            last=Max(
+                f"{session}__starts_at",
+                # Session.objects.public(), said without a subquery.
+                filter=Q(**{f"{session}__status__in": PUBLIC_STATUSES}),
             )
-            .values_list("person", "affiliation", "last")
-            .order_by()
         )
-    return rows
+        .values_list("person", "affiliation", "last")
+        .order_by()
+        for model, session in ((TalkPresenter, "talk__session"), (SessionPresenter, "session"))
+    )
+    return list(talks.union(hosts, all=True).order_by())
 
 
 def _person_document(
