@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from papers.models import Paper
+from papers.writers import PaperIndex, write_paper, write_papers
+from search import sync as search_index
 from sessions.models import Person
 from sessions.writers import (
     TalkValues,
@@ -132,3 +136,51 @@ def test_an_import_puts_talks_it_no_longer_has_after_its_own(session):
     assert changes.kept == [old]
     assert list(session.talks.values_list("title", "order")) == [("A", 1), ("New", 2), ("Old", 3)]
     assert changes.updated == 1  # A moved up
+
+
+def test_many_papers_are_found_as_one_would_be_and_the_new_ones_made_at_once():
+    by_arxiv = make_paper("Old title", arxiv_id="2401.00001")
+    by_doi = make_paper("A DOI paper", doi="10.1145/3292500")
+    by_title = make_paper("Attention Is All You Need")
+    index = PaperIndex()
+    # (The search rows are written when the block ends, after the count.)
+    with search_index.deferred(), CaptureQueriesContext(connection) as queries:
+        written = write_papers(
+            [
+                {"title": "New title", "arxiv_id": "https://arxiv.org/abs/2401.00001v3"},
+                {"title": "Whatever", "doi": "https://doi.org/10.1145/3292500"},
+                {"title": "ATTENTION is all you need", "venue": "NeurIPS 2017"},
+                {"title": "Brand new", "arxiv_id": "2402.00002"},
+                {"title": "brand NEW"},  # the paper just above, by its title
+            ],
+            overwrite=False,
+            index=index,
+        )
+    papers = [paper for paper, _outcome in written]
+    assert papers[:3] == [by_arxiv, by_doi, by_title]
+    assert papers[3] is papers[4] and papers[3].pk is not None
+    assert [outcome for _paper, outcome in written] == [
+        "unchanged",
+        "unchanged",
+        "updated",
+        "created",
+        "created",
+    ]
+    assert Paper.objects.get(pk=by_title.pk).venue == "NeurIPS 2017"
+    # Found by arXiv ids, then DOIs, then the titles still unfound: three reads; the
+    # new paper inserted in one statement, the one that gained a venue updated.
+    paper_statements = [
+        q["sql"] for q in queries if '"papers_paper"' in q["sql"].split(" WHERE ")[0]
+    ]
+    assert [sql.split(" ")[0] for sql in paper_statements] == ["SELECT"] * 3 + ["UPDATE", "INSERT"]
+    # The index remembers: asking again reads nothing.
+    with CaptureQueriesContext(connection) as queries:
+        again = write_papers([{"title": "Brand new"}, {"arxiv_id": "2401.00001"}], index=index)
+    assert [paper for paper, _outcome in again] == [papers[3], by_arxiv]
+    assert not [q for q in queries if '"papers_paper"' in q["sql"]]
+    assert write_paper({"title": "brand new"})[0] == papers[3]
+
+
+def test_a_title_cased_outside_ascii_is_compared_by_the_database():
+    paper = make_paper("Études de cas")
+    assert write_papers([{"title": "Études de cas"}])[0] == (paper, "unchanged")
