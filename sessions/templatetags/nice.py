@@ -53,6 +53,13 @@ def lang_attr(text: str) -> SafeString:
 
 
 @register.filter
+def in_its_language(text: str) -> SafeString | str:
+    """A name or title inside a translated sentence, marked with its own language
+    when it differs from the page's: {% blocktranslate with name=x|in_its_language %}."""
+    return format_html("<span{}>{}</span>", lang_attr(text), text) if lang_attr(text) else text
+
+
+@register.filter
 def change_label(field: str) -> str:
     """A history entry's field in the reader's language: {{ field|change_label }}."""
     return history.change_label(field)

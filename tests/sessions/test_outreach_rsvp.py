@@ -261,3 +261,14 @@ def test_a_cancelled_rsvp_taken_up_again_gets_a_new_link_and_forgets_the_old_nam
     assert again.cancelled_at is None and again.name == ""
     assert again.token != old.token and response["Location"] == f"/rsvp/{again.token}/"
     assert Client().get(f"/rsvp/{old.token}/").status_code == 404
+
+
+def test_a_name_in_the_other_language_is_marked_as_such_and_escaped(client, session):
+    attend(client, name="刘子涵", email="liu@example.org")
+    rsvp = Rsvp.objects.get()
+    english = client.get(f"/rsvp/{rsvp.token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="zh">刘子涵</span>, you are attending.' in english
+    Rsvp.objects.filter(pk=rsvp.pk).update(name="<b>Ada</b>")
+    chinese = client.get(f"/rsvp/{rsvp.token}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span lang="en">&lt;b&gt;Ada&lt;/b&gt;</span>' in chinese
+    assert "<b>Ada</b>" not in chinese
