@@ -189,7 +189,7 @@ class PaperIndex:
         wanted = [values for values in values_list if self.find(values) is None]
         for name in ("arxiv_id", "doi"):
             keys = {values[name] for values in wanted if values.get(name)}
-            keys -= {key for field, key in self._asked if field == name}
+            keys = {key for key in keys if (name, key) not in self._asked}
             self._asked |= {(name, key) for key in keys}
             for chunk in _chunks(sorted(keys)):
                 for paper in Paper.objects.filter(**{f"{name}__in": chunk}).order_by("pk"):

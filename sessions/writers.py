@@ -262,6 +262,11 @@ def _save_people(model, new_rows: list, updated: list) -> bool:
     return True
 
 
+def _forget_loaded(obj: Model, relation: str) -> None:
+    """Drop a prefetched `relation` a write just made stale: the next use reads it."""
+    getattr(obj, "_prefetched_objects_cache", {}).pop(relation, None)
+
+
 def _in_order(rows: list) -> list:
     """Presenters or talks in their models' order: by place, then by id."""
     return sorted(rows, key=lambda row: (row.order, row.pk))
@@ -368,11 +373,11 @@ def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
             [row for new, _changed in rows.values() for row in new],
             [row for _new, changed in rows.values() for row in changed],
         )
-    for talk, (new, _changed) in rows.items():
-        if new:
+    # What is loaded stays what the database holds, in its order (places may have moved).
+    for talk, (new, changed) in rows.items():
+        if new or changed:
             set_loaded(talk, "talk_presenters", _in_order([*talk.talk_presenters.all(), *new]))
-    if new_talks:
-        set_loaded(session, "talks", _in_order([*existing, *(talk for talk, _ in new_talks)]))
+    set_loaded(session, "talks", _in_order([*existing, *(talk for talk, _ in new_talks)]))
     return changes
 
 
@@ -480,6 +485,7 @@ def append_talk(
     last = session.talks.aggregate(Max("order"))["order__max"] or 0
     talk = Talk(session=session, order=last + 1, title=title[:500], paper=paper, summary=summary)
     save_validated(talk)
+    _forget_loaded(session, "talks")
     return talk
 
 
@@ -491,6 +497,7 @@ def add_presenter(talk: Talk, person: Person, affiliation: str = "") -> bool:
     row = TalkPresenter(talk=talk, person=person, affiliation=affiliation, order=last + 1)
     validate(row)
     row.save()
+    _forget_loaded(talk, "talk_presenters")
     return True
 
 

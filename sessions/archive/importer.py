@@ -82,6 +82,7 @@ class ArchiveWriter:
         self._keywords: dict[str, Keyword] = {}
         # Each person and paper counts once per run: created, updated or unchanged.
         self._counted: dict[tuple[str, int], str] = {}
+        self._counted_log: list[tuple[tuple[str, int], str | None]] = []  # to undo a session
         self._forget_reads()
         self._coming: list[SessionData] = []
         self._next = 0
@@ -127,6 +128,7 @@ class ArchiveWriter:
         if previous:
             getattr(self.report, previous)[kind] -= 1
         getattr(self.report, outcome)[kind] += 1
+        self._counted_log.append((key, previous))
         self._counted[key] = outcome
 
     def write(self, data: SessionData) -> tuple[Session, list[Talk]]:
@@ -154,7 +156,8 @@ class ArchiveWriter:
                         "venue": data.venue,
                         "live_url": data.live_url,
                     },
-                    existing=self._sessions.get(data.number, writers.LOOK_UP),
+                    # Read ahead, and let go once written: memory stays bounded.
+                    existing=self._sessions.pop(data.number, writers.LOOK_UP),
                 )
                 session.series = self.series
                 changed = outcome != writers.Outcome.UNCHANGED
@@ -172,7 +175,6 @@ class ArchiveWriter:
                 search_index.known([session, *session.talks.all()])
                 search_index.known(self._people[_person_key(ref)] for ref in _people_of(data))
                 search_index.known(paper for paper, _outcome in papers.values())
-                self._sessions[data.number] = session
         except (DatabaseError, ValidationError):
             self._forget_since(remembered)
             raise
@@ -200,7 +202,7 @@ class ArchiveWriter:
     def _remember(self) -> tuple:
         report = self.report
         counters = (report.created, report.updated, report.deleted, report.unchanged)
-        return tuple(Counter(c) for c in counters), dict(self._counted), len(report.warnings)
+        return tuple(Counter(c) for c in counters), len(self._counted_log), len(report.warnings)
 
     def _forget_since(self, remembered: tuple) -> None:
         """Undo the counts of a rolled-back session, and drop every cached row: one may
@@ -209,7 +211,12 @@ class ArchiveWriter:
         report = self.report
         report.created, report.updated, report.deleted, report.unchanged = counters
         del report.warnings[warnings:]
-        self._counted = counted
+        for key, previous in reversed(self._counted_log[counted:]):
+            if previous is None:
+                del self._counted[key]
+            else:
+                self._counted[key] = previous
+        del self._counted_log[counted:]
         self._people, self._papers, self._keywords = {}, {}, {}
         self._forget_reads()
 

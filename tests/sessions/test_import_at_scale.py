@@ -20,15 +20,19 @@ pytestmark = pytest.mark.django_db
 PEOPLE = ["王明", "李华", "Tomás Ferreira", "张伟", "Ana Silva"]
 
 
-def write_archive(root: Path, numbers: range, *, retitled: int | None = None) -> Path:
+def write_archive(
+    root: Path, numbers: range, *, retitled: int | None = None, swapped: int | None = None
+) -> Path:
     """A NICE-format archive: an index row with two of five recurring presenters and
-    a page with three papers per session (paper 1 of each also presented elsewhere)."""
+    a page with three papers per session (paper 1 of each also presented elsewhere).
+    Session `swapped` has its presenters and its talks in the reverse order."""
     pages = root / "docs" / "files"
     pages.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in numbers:
         link = f"./docs/files/nice_{n}.md"
-        people = f"{PEOPLE[n % 5]}, {PEOPLE[(n + 2) % 5]}"
+        people = [PEOPLE[n % 5], PEOPLE[(n + 2) % 5]]
+        people = ", ".join(reversed(people) if n == swapped else people)
         rows.append(
             f"| NICE {n}期 | 2021.3.{n % 28 + 1} | [第{n}期]({link}) | {people} | 关键词{n % 3}，多模态 | [Link]({link}) |"
         )
@@ -38,6 +42,8 @@ def write_archive(root: Path, numbers: range, *, retitled: int | None = None) ->
             f"论文：Paper {n}.1\n论文链接：https://arxiv.org/abs/2102.{n % 7:05d}",
             f"论文：Paper {n}.2\n\n论文介绍：第{n}期的第三个报告，$x^2$ 与幻觉。",
         ]
+        if n == swapped:
+            talks.reverse()
         (pages / f"nice_{n}.md").write_text(
             f"# NICE {n}期 | 第{n}期\n\n## 时间\n\n2021.3.{n % 28 + 1} 19:00-21:00\n\n"
             f"## 内容\n\n" + "\n\n".join(talks) + "\n",
@@ -121,8 +127,14 @@ def test_the_rows_built_from_what_was_written_are_the_rows_a_rebuild_makes(tmp_p
     statements(root)
     Session.objects.filter(number=4).update(status=Session.Status.DRAFT)
     call_command("rebuild_search_index", stdout=StringIO())
-    # A newer archive: a paper retitled, two new sessions, the rest unchanged.
-    statements(write_archive(tmp_path / "a", range(1, 23), retitled=7))
+    # A newer archive: a paper retitled, presenters and talks reordered, two new
+    # sessions, the rest unchanged.
+    statements(write_archive(tmp_path / "a", range(1, 23), retitled=7, swapped=9))
+    assert list(Session.objects.get(number=9).talks.values_list("title", flat=True)) == [
+        "Paper 9.2",
+        "Paper 9.1",
+        "Paper 9.0",
+    ]
     imported = index_snapshot()
     assert SearchDocument.objects.filter(title="A retitled paper").count() == 2  # talk, paper
     call_command("rebuild_search_index", stdout=StringIO())
