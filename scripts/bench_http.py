@@ -151,6 +151,8 @@ def ratio(
     for _ in range(rounds):
         health, _ = wrk(base + "/healthz", seconds, connections)
         page, p99 = wrk(base + path, seconds, connections)
+        if not health:
+            sys.exit(f"/healthz answered nothing in {seconds:g} s: the machine is overloaded")
         ratios.append(page / health)
         p99s.append(p99)
     return statistics.median(ratios), max(p99s)
