@@ -305,8 +305,13 @@ _NGRAM_FOLD = str.maketrans(
 )
 
 
+# A run of Latin letters or digits counts as one (a name, a number), and the spaces
+# technical writing puts around them ("在 POPE 与 CHAIR 上", "2–4 倍") as none.
+_NGRAM_RUNS = re.compile(r" *(?:(a)a*|(0)0*) *")
+
+
 def normalize_for_ngrams(text: str) -> str:
-    return text.translate(_NGRAM_FOLD)
+    return _NGRAM_RUNS.sub(r"\1\2", text.translate(_NGRAM_FOLD))
 
 
 def write_ngrams(tables: dict[str, dict[str, float]], path: Path) -> int:
@@ -383,7 +388,7 @@ def ngram_score(text: str) -> float:
     n = ngrams()
     trigrams, bigrams, unigrams = n.trigrams, n.bigrams, n.unigrams
     backoff2, backoff1, unknown = n.backoff2, n.backoff1, n.unknown
-    s = text.translate(_NGRAM_FOLD)
+    s = normalize_for_ngrams(text)
     total = 0
     for i in range(len(s)):
         if i >= 2:
