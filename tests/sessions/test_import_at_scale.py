@@ -56,14 +56,26 @@ def write_archive(
     return root
 
 
-def statements(root: Path) -> tuple[int, str]:
+def statements(root: Path, series: str = "nice") -> tuple[int, str]:
     """Statements that read or write rows (a transaction's BEGIN and COMMIT are not
     counted: SQLite sends them as statements, PostgreSQL does not), and the output."""
+    count, output, _rows = run(root, series)
+    return count, output
+
+
+def run(root: Path, series: str = "nice") -> tuple[int, str, list[int]]:
+    """statements(), and how many search rows each statement writing them wrote."""
     out = StringIO()
     with CaptureQueriesContext(connection) as queries:
-        call_command("import_archive", str(root), "--series", "nice", stdout=out)
+        call_command("import_archive", str(root), "--series", series, stdout=out)
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
-    return sum(not query["sql"].startswith(control) for query in queries), out.getvalue()
+    count = sum(not query["sql"].startswith(control) for query in queries)
+    rows = [
+        query["sql"].count("), (") + 1
+        for query in queries
+        if query["sql"].startswith('INSERT INTO "search_searchdocument"')
+    ]
+    return count, out.getvalue(), rows
 
 
 def index_snapshot() -> list[tuple]:
@@ -98,11 +110,13 @@ def test_a_session_costs_the_same_however_often_its_presenters_came_before(tmp_p
     after_ten, output = statements(write_archive(tmp_path / "a", range(1, 31)))
     assert "sessions: 20 created, 0 updated, 0 deleted, 10 unchanged" in output
 
-    write_archive(tmp_path / "b", range(1, 51))
-    call_command("flush", "--no-input")
-    statements(tmp_path / "b")
-    after_fifty, output = statements(write_archive(tmp_path / "b", range(1, 71)))
+    # Another series of the same people and papers, fifty sessions long.
+    statements(write_archive(tmp_path / "b", range(1, 51)), "other")
+    after_fifty, output, rows = run(write_archive(tmp_path / "b", range(1, 71)), "other")
     assert "sessions: 20 created, 0 updated, 0 deleted, 50 unchanged" in output
+    # One statement per session writes its rows: the session, three talks, three
+    # papers, two people; not the rows of the people's other sessions and talks.
+    assert rows == [9] * 20
 
     # The unchanged sessions are read ahead in the same few queries however many they
     # are, and each new session costs the same.
