@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -92,6 +93,8 @@ class Paper(RenderedMarkdownModel, CleanTextModel):
         ordering = ["-year", "title"]
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
+        # The importers find papers by title, case aside, many at once (writers.PaperIndex).
+        indexes = [models.Index(Lower("title"), name="paper_title_lower")]
         constraints = [
             models.UniqueConstraint(
                 fields=["arxiv_id"], condition=~Q(arxiv_id=""), name="paper_unique_arxiv_id"
