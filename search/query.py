@@ -164,6 +164,7 @@ class Postgres:
     # match); 2.4 % for a phrase, whose every match the index must recheck against
     # the row's positions (about 15 us each).
     PROBE = 500
+    WALK = 100_000
     COMMON = 25
     COMMON_PHRASE = 12
 
@@ -211,11 +212,16 @@ class Postgres:
             )
             probe_params.append(anywhere)
             common = f"(SELECT common FROM probe_{kind})"
-            # The walk: COALESCE hides the test from the GIN index. The index: the
-            # sort key's + interval '0' hides the order from search_public_recent.
+            # The walk: a subquery with its own LIMIT is planned on its own, as the
+            # newest rows in order (the planner cannot turn it into "every match,
+            # then sort"); the test is applied as rows come, up to the outer LIMIT.
+            # WALK bounds it: the probe saw at least 2.4 % matches, so some 2,400
+            # are expected within it. The index: the sort key's + interval '0'
+            # hides the order from search_public_recent.
             selects.append(
-                f"(SELECT {COLUMNS}, {tier} {rows}"
-                f" AND COALESCE(vector, ''::tsvector) @@ %s::tsquery AND {common} {newest})"
+                f"(SELECT {COLUMNS}, {tier} FROM (SELECT {COLUMNS}, vector {rows}"
+                f" ORDER BY sort_date DESC, id DESC LIMIT {cls.WALK}) walked"
+                f" WHERE vector @@ %s::tsquery AND {common} {newest})"
                 f" UNION ALL (SELECT {COLUMNS}, {tier} {rows}"
                 f" AND vector @@ %s::tsquery AND NOT {common}"
                 f" ORDER BY sort_date + interval '0' DESC, id DESC LIMIT %s)"

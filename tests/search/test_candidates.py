@@ -159,3 +159,24 @@ def test_sqlite_numbers_each_kinds_rows_by_recency():
     minutes = int(row.sort_date.timestamp()) // 60
     assert key == minutes * 2**36 + row.id
     assert timezone.is_aware(row.sort_date)
+
+
+def test_a_common_term_walks_the_newest_rows_and_finds_the_same(monkeypatch):
+    # More matches among the newest rows than the probe's threshold: on PostgreSQL
+    # the newest-first walk answers, and must give what the index would.
+    series = make_series()
+    for number in range(1, 41):
+        session = make_session(series, number=number, title=f"Common ground {number}")
+        Session.objects.filter(pk=session.pk).update(starts_at=START - timedelta(days=number))
+        session.refresh_from_db()
+        session.title = f"Common ground, {number} days before"
+        session.save()
+    assert index.Postgres.COMMON < 40
+    monkeypatch.setattr(index, "CAP", 3)
+    results = index.search("common ground")
+    assert titles(results, Kind.SESSION) == [
+        "Common ground, 1 days before",
+        "Common ground, 2 days before",
+        "Common ground, 3 days before",
+    ]
+    assert results.capped(Kind.SESSION)
