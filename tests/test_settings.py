@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from nice.settings import envbool, envint
 
@@ -290,3 +291,14 @@ def test_media_answers_400_for_a_path_out_of_media_root(client, stored_file, pat
     # Django's own answer to a traversal attempt, logged to django.security; never the file.
     response = client.get(f"/media/{path}")
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_plan_for_memory_and_never_jit():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -34,14 +34,11 @@ FORWARD = [
     # More most-common lexemes counted, so the planner knows a broad term when it sees one.
     f"ALTER TABLE {TABLE} ALTER COLUMN vector SET STATISTICS 1000",
     f"ANALYZE {TABLE}",
-    # A search's plan is costed high (the branch it will not take counts too) and
-    # JIT then spent 150-250 ms compiling a query that runs in 30: off for this
-    # database, whose queries are all short.
-    "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET jit = off', current_database()); END $$",
+    # JIT is switched off per connection in settings (DATABASES OPTIONS), not here:
+    # altering the database needs its owner, which the app's role may not be.
 ]
 
 BACKWARD = [
-    "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I RESET jit', current_database()); END $$",
     *(f"DROP INDEX IF EXISTS search_vector_{kind}" for kind in KINDS),
     f"CREATE INDEX search_vector ON {TABLE} USING gin (vector)",
     f"ALTER TABLE {TABLE} ALTER COLUMN vector SET STATISTICS -1",
