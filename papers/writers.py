@@ -131,7 +131,7 @@ def _create(papers: list[Paper]) -> None:
     Paper.objects.bulk_create(papers)
     for paper in papers:
         # Nothing links to a paper yet: its keywords are known to be none.
-        paper._prefetched_objects_cache = {"keywords": paper.keywords.none()}
+        paper._prefetched_objects_cache = {"keywords": paper.keywords.none()}  # type: ignore[attr-defined]
         post_save.send(
             sender=Paper,
             instance=paper,
@@ -207,9 +207,9 @@ class PaperIndex:
                 self._remember(paper)
         for key, title in titles.items():
             if not _ascii_case_only(title):
-                paper = Paper.objects.filter(title__iexact=title[:500]).order_by("pk").first()
-                if paper is not None:
-                    self._remember(paper)
+                match = Paper.objects.filter(title__iexact=title[:500]).order_by("pk").first()
+                if match is not None:
+                    self._remember(match)
                     self._title.setdefault(key, self.by_pk[paper.pk])
 
     def _remember(self, paper: Paper) -> None:

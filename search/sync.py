@@ -15,6 +15,7 @@ import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
@@ -107,7 +108,7 @@ def flush() -> None:
     _save(rows, gone)
 
 
-def _loaded(obj: Model | None, *names: str) -> list[list[Model]] | None:
+def _loaded(obj: Any, *names: str) -> list[list[Any]] | None:
     """The rows of these prefetched relations of `obj`, or None if one is not loaded."""
     cache = getattr(obj, "_prefetched_objects_cache", None)
     if cache is None or any(name not in cache for name in names):
@@ -116,7 +117,7 @@ def _loaded(obj: Model | None, *names: str) -> list[list[Model]] | None:
 
 
 def _affected(
-    marks: dict[str, set[int]], loaded: dict[tuple[type, int], Model] | None = None
+    marks: dict[str, set[int]], loaded: dict[tuple[type, int], Any] | None = None
 ) -> dict[str, set[int]]:
     """The rows whose text or visibility depend on what changed: a few queries, fewer
     for what `loaded` holds (see known())."""
@@ -155,7 +156,7 @@ def _affected(
         to_read = set()
         for pk in sessions:
             relations = _loaded(loaded.get((Session, pk)), "talks", "session_presenters")
-            talk_rows = (
+            talk_rows: list[Any] = (
                 [_loaded(talk, "talk_presenters") for talk in relations[0]] if relations else []
             )
             if relations is None or None in talk_rows:
@@ -168,17 +169,19 @@ def _affected(
                 rows[Kind.PERSON] |= {row.person_id for row in presenters}
             rows[Kind.PERSON] |= {row.person_id for row in relations[1]}
         if to_read:
-            for talk, paper in Talk.objects.filter(session__in=to_read).values_list("pk", "paper"):
-                rows[Kind.TALK].add(talk)
-                if paper:
-                    rows[Kind.PAPER].add(paper)
+            for talk_id, paper_id in Talk.objects.filter(session__in=to_read).values_list(
+                "pk", "paper"
+            ):
+                rows[Kind.TALK].add(talk_id)
+                if paper_id:
+                    rows[Kind.PAPER].add(paper_id)
             rows[Kind.PERSON] |= _people_in(sessions=to_read)
     if talks:
         to_read = set()
         for pk in talks:
             talk = loaded.get((Talk, pk))
             relations = _loaded(talk, "talk_presenters")
-            if relations is None:
+            if talk is None or relations is None:
                 to_read.add(pk)
                 continue
             rows[Kind.SESSION].add(talk.session_id)
@@ -215,16 +218,22 @@ def _people_in(*, sessions: set[int]) -> set[int]:
     ) | set(SessionPresenter.objects.filter(session__in=sessions).values_list("person", flat=True))
 
 
-_MODELS = {Kind.TALK: Talk, Kind.SESSION: Session, Kind.PAPER: Paper, Kind.PERSON: Person}
+_MODELS: dict[str, type[Model]] = {
+    Kind.TALK: Talk,
+    Kind.SESSION: Session,
+    Kind.PAPER: Paper,
+    Kind.PERSON: Person,
+}
 
 
 def _build(
-    kind: str, ids: Iterable[int], loaded: dict[tuple[type, int], Model] | None = None
+    kind: str, ids: Iterable[int], loaded: dict[tuple[type, int], Any] | None = None
 ) -> tuple[list[SearchDocument], set[int]]:
     """The rows of these objects, and the ids of those that no longer exist."""
     ids = sorted(set(ids))
     model = _MODELS[kind]
-    instances = {pk: loaded[(model, pk)] for pk in ids if (model, pk) in (loaded or {})}
+    loaded = loaded or {}
+    instances = {pk: loaded[(model, pk)] for pk in ids if (model, pk) in loaded}
     rows = []
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]

@@ -370,13 +370,13 @@ def write_talks(session: Session, wanted: list[TalkValues]) -> TalkChanges:
                 rows[talk] = _place_people({}, values.presenters, _talk_presenter(talk))
         _save_people(
             TalkPresenter,
-            [row for new, _changed in rows.values() for row in new],
-            [row for _new, changed in rows.values() for row in changed],
+            [row for added, _ in rows.values() for row in added],
+            [row for _, altered in rows.values() for row in altered],
         )
     # What is loaded stays what the database holds, in its order (places may have moved).
-    for talk, (new, changed) in rows.items():
-        if new or changed:
-            set_loaded(talk, "talk_presenters", _in_order([*talk.talk_presenters.all(), *new]))
+    for talk, (added, altered) in rows.items():
+        if added or altered:
+            set_loaded(talk, "talk_presenters", _in_order([*talk.talk_presenters.all(), *added]))
     set_loaded(session, "talks", _in_order([*existing, *(talk for talk, _ in new_talks)]))
     return changes
 

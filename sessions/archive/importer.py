@@ -91,7 +91,7 @@ class ArchiveWriter:
         """Drop what was read ahead: rows changed in memory by a rolled-back session
         must be read again."""
         self._paper_index = PaperIndex()
-        self._found_people: dict[tuple[str, str], Person] = {}
+        self._found_people: dict[tuple[str, str], Person | None] = {}  # None: not there
         self._sessions: dict[int, Session | None] = {}
 
     @property
