@@ -210,7 +210,7 @@ class PaperIndex:
                 match = Paper.objects.filter(title__iexact=title[:500]).order_by("pk").first()
                 if match is not None:
                     self._remember(match)
-                    self._title.setdefault(key, self.by_pk[paper.pk])
+                    self._title.setdefault(key, self.by_pk[match.pk])
 
     def _remember(self, paper: Paper) -> None:
         self.add(self.by_pk.get(paper.pk, paper))
